@@ -1,0 +1,1 @@
+"""Triage: normalize and sign failures, group them, classify each group once."""
