@@ -1,0 +1,47 @@
+# Verdict: `make run` sets everything up and runs the service; `make test` runs the tests.
+VENV ?= .venv
+PYTHON ?= python3
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: install services run migrate test lint format bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+# Find Postgres and Redis, or start them from the local server binaries.
+services: install
+	$(PY) deploy/devstack.py ensure
+
+migrate: services
+	$(VENV)/bin/verdict migrate
+
+# The gateway (port $${VERDICT_PORT:-8000}) and the three workers, logs prefixed; Ctrl-C stops all.
+run: services
+	$(VENV)/bin/verdict dev
+
+# pytest exits 5 when it collected no test: that fails here, as any non-zero exit does.
+test: services
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# Benchmarks print figures and ratios; they are not tests and make no timed assertions.
+bench: services
+	$(PY) tests/bench/run_all.py
+
+clean:
+	$(PY) deploy/devstack.py stop || true
+	rm -rf $(VENV) .devstack .mypy_cache .ruff_cache .pytest_cache

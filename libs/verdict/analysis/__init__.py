@@ -1,0 +1,1 @@
+"""The analysis pipeline: inputs -> signed groups -> one classification per group -> result."""

@@ -1,0 +1,146 @@
+"""The direct-failure analysis job (`POST /analyze-failures`), start to finish.
+
+Claim the row (with a lease), decode the input, sign and group, classify each
+group once, then write every row and the result in one transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+
+from verdict.analysis.classify import BuiltinClassifier, Classifier
+from verdict.analysis.inputs import DecodedInput, decode_input
+from verdict.analysis.model import FailureInput, Group, group_failures
+from verdict.analysis.result import failure_analyses, summarize
+from verdict.contracts.results import FailureAnalysis, FailureAnalysisResult
+from verdict.errors import VerdictError
+from verdict.logging import get_logger
+from verdict.settings import Settings
+from verdict.storage import analyses as analyses_repo
+from verdict.storage import jobs as jobs_repo
+
+log = get_logger(__name__)
+
+
+@contextlib.asynccontextmanager
+async def lease_kept(
+    pool: asyncpg.Pool[asyncpg.Record], job_id: uuid.UUID, lease_s: float
+) -> AsyncIterator[None]:
+    """Renew the job's lease while work runs, so the reconciler leaves a live job alone."""
+
+    async def renew() -> None:
+        while True:
+            await asyncio.sleep(lease_s / 3)
+            async with pool.acquire() as conn:
+                await jobs_repo.renew_lease(conn, job_id, lease_s)
+
+    task = asyncio.create_task(renew())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def run_direct_analysis(
+    pool: asyncpg.Pool[asyncpg.Record],
+    settings: Settings,
+    job_id: uuid.UUID,
+    classifier: Classifier | None = None,
+) -> str:
+    """Analyse one direct-failure job. Returns what happened, for the worker's log."""
+    async with pool.acquire() as conn:
+        claimed = await jobs_repo.claim(conn, job_id, settings.job_lease_s, "analyzing")
+        if claimed is None:
+            status = await jobs_repo.job_status(conn, job_id)
+            return f"not claimed (status {status})"
+        content_type, payload = await jobs_repo.load_input(conn, job_id)
+
+    classifier = classifier or BuiltinClassifier()
+    try:
+        async with lease_kept(pool, job_id, settings.job_lease_s):
+            result, groups, decoded, summary = await _analyse(
+                settings, job_id, content_type, payload, classifier
+            )
+    except VerdictError as exc:
+        # Bad input is the client's to fix: record it so the sync caller can answer 4xx.
+        async with pool.acquire() as conn:
+            await jobs_repo.mark_failed(conn, job_id, exc.detail, exc.error_code)
+        return f"failed: {exc.detail}"
+
+    async with pool.acquire() as conn:
+        await analyses_repo.save_completed(
+            conn,
+            job_id,
+            job_name=claimed["job_name"],
+            build_number=claimed["build_number"],
+            groups=groups,
+            result=result,
+            summary=summary,
+            totals=decoded.totals,
+            flaky_tests=decoded.flaky_tests,
+        )
+    return f"completed: {summary}"
+
+
+async def _analyse(
+    settings: Settings,
+    job_id: uuid.UUID,
+    content_type: str,
+    payload: bytes,
+    classifier: Classifier,
+) -> tuple[dict[str, Any], list[Group], DecodedInput, str]:
+    # Parsing a 50 MB report is CPU work: keep the worker's event loop (and its lease
+    # renewal) responsive by doing it in a thread.
+    decoded = await asyncio.to_thread(
+        decode_input, content_type, payload, max_output_bytes=settings.junit_max_output_bytes
+    )
+    groups = group_failures(decoded.failures)
+    for group in groups:
+        group.analysis = await classifier.classify(group)
+    failures = failure_analyses(groups, decoded.failures)
+    summary = summarize(groups)
+    enriched = None
+    if decoded.xml is not None:
+        enriched = await asyncio.to_thread(
+            _enrich, decoded.xml, decoded.failures, failures, _report_url(settings, job_id)
+        )
+    result = FailureAnalysisResult(
+        job_id=str(job_id),
+        status="completed",
+        summary=summary,
+        ai_provider=classifier.name,
+        ai_model=classifier.model,
+        failures=failures,
+        enriched_xml=enriched,
+    )
+    return result.model_dump(mode="json"), groups, decoded, summary
+
+
+def _report_url(settings: Settings, job_id: uuid.UUID) -> str | None:
+    base = settings.public_base_url.rstrip("/")
+    return f"{base}/results/{job_id}" if base else None
+
+
+def _enrich(
+    xml: str,
+    inputs: list[FailureInput],
+    analyses: list[FailureAnalysis],
+    report_url: str | None,
+) -> str:
+    from verdict.junit import enrich_report
+
+    # Matched by exact (classname, name), never by re-splitting the display name.
+    by_identity = {
+        (failure.classname, failure.name): analysis.model_dump(mode="json")
+        for failure, analysis in zip(inputs, analyses, strict=True)
+    }
+    enriched: str = enrich_report(xml, by_identity, report_url=report_url)
+    return enriched

@@ -1,0 +1,30 @@
+"""The reconciler: Postgres says what should be running; Redis is made to agree.
+
+A job whose row is pending (past a grace period) or whose lease expired is
+enqueued again with `_job_id` = its row id, which arq deduplicates: a job still
+in the queue is not doubled, a job lost with Redis is restored.
+"""
+
+from __future__ import annotations
+
+import asyncpg
+from arq.connections import ArqRedis
+
+from verdict.logging import get_logger
+from verdict.queue import enqueue_analysis
+from verdict.settings import Settings
+from verdict.storage import jobs as jobs_repo
+
+log = get_logger(__name__)
+
+
+async def reconcile(pool: asyncpg.Pool[asyncpg.Record], redis: ArqRedis, settings: Settings) -> int:
+    async with pool.acquire() as conn:
+        stale = await jobs_repo.stale_jobs(conn, settings.reconcile_grace_s)
+    requeued = 0
+    for row in stale:
+        if await enqueue_analysis(redis, settings, row["id"], row["kind"]):
+            requeued += 1
+    if stale:
+        log.info("reconciled stale jobs", found=len(stale), requeued=requeued)
+    return requeued

@@ -1,0 +1,1 @@
+"""Postgres access. All SQL in Verdict lives in this package."""

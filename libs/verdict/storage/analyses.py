@@ -1,0 +1,168 @@
+"""Saving an analysis: group rows, history rows, totals and the result, in one transaction.
+
+Re-running a job rewrites the same rows (delete, then insert), so every handler
+is idempotent.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from verdict.analysis.model import Group
+from verdict.storage.jobs import notify_done
+from verdict.storage.pool import Conn
+
+
+@dataclass(frozen=True)
+class RunTotals:
+    child_job_name: str = ""
+    child_build_number: int = 0
+    total: int = 0
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    flaky: int = 0
+
+
+clear_job_rows = [
+    "delete from failures where job_id = $1",
+    "delete from analyses where job_id = $1",
+    "delete from test_runs where job_id = $1",
+    "delete from test_outcomes where job_id = $1",
+]
+
+insert_analysis = """
+insert into analyses (job_id, child_job_name, child_build_number, signature, classification,
+                      details, evidence, code_fix, product_bug_report, confidence, source,
+                      provider, model, rule_id, reused_from_job, peer_debate,
+                      input_tokens, output_tokens)
+values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+returning id
+"""
+
+insert_run = """
+insert into test_runs (job_id, job_name, build_number, child_job_name, child_build_number,
+                       total, passed, failed, skipped, flaky)
+values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+"""
+
+finish_completed = """
+update jobs
+   set status = 'completed', phase = 'saving', summary = $2, result = $3, failure_count = $4,
+       lease_until = null, completed_at = now(), updated_at = now(),
+       progress_log = progress_log || jsonb_build_array(
+           jsonb_build_object('phase', 'saving', 'timestamp', extract(epoch from now())))
+ where id = $1
+"""
+
+_FAILURE_COLUMNS = [
+    "job_id",
+    "analysis_id",
+    "job_name",
+    "build_number",
+    "child_job_name",
+    "child_build_number",
+    "test_name",
+    "classname",
+    "name",
+    "error_message",
+    "error_signature",
+    "classification",
+]
+
+
+async def save_completed(
+    conn: Conn,
+    job_id: uuid.UUID,
+    *,
+    job_name: str,
+    build_number: int,
+    groups: list[Group],
+    result: dict[str, Any],
+    summary: str,
+    totals: list[RunTotals],
+    flaky_tests: Sequence[tuple[str, int, str]] = (),
+) -> None:
+    async with conn.transaction():
+        for sql in clear_job_rows:
+            await conn.execute(sql, job_id)
+        records = []
+        failure_count = 0
+        for group in groups:
+            ga = group.analysis
+            assert ga is not None, "every group is analysed before saving"
+            first = group.representative
+            reused = ga.provenance.get("job_id") if ga.source in ("history", "human") else None
+            analysis_id = await conn.fetchval(
+                insert_analysis,
+                job_id,
+                first.child_job_name,
+                first.child_build_number,
+                group.signature,
+                ga.classification,
+                ga.details,
+                ga.evidence,
+                ga.code_fix,
+                ga.product_bug_report,
+                ga.confidence,
+                ga.source,
+                ga.provider,
+                ga.model,
+                ga.rule_id,
+                uuid.UUID(reused) if reused else None,
+                ga.peer_debate,
+                ga.input_tokens,
+                ga.output_tokens,
+            )
+            for f in group.failures:
+                failure_count += 1
+                records.append(
+                    (
+                        job_id,
+                        analysis_id,
+                        job_name,
+                        build_number,
+                        f.child_job_name,
+                        f.child_build_number,
+                        f.test_name,
+                        f.classname,
+                        f.name,
+                        f.error,
+                        group.signature,
+                        ga.classification,
+                    )
+                )
+        if records:
+            await conn.copy_records_to_table("failures", records=records, columns=_FAILURE_COLUMNS)
+        for t in totals:
+            await conn.execute(
+                insert_run,
+                job_id,
+                job_name,
+                build_number,
+                t.child_job_name,
+                t.child_build_number,
+                t.total,
+                t.passed,
+                t.failed,
+                t.skipped,
+                t.flaky,
+            )
+        if flaky_tests:
+            await conn.copy_records_to_table(
+                "test_outcomes",
+                records=[(job_id, job_name, c, n, t, "flaky") for c, n, t in flaky_tests],
+                columns=[
+                    "job_id",
+                    "job_name",
+                    "child_job_name",
+                    "child_build_number",
+                    "test_name",
+                    "outcome",
+                ],
+            )
+        await conn.execute(finish_completed, job_id, summary, result, failure_count)
+        await notify_done(conn, job_id)

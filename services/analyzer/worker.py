@@ -1,0 +1,90 @@
+"""The analyzer worker: consumes the analyze queue. Thin: the work is in verdict.analysis."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import structlog
+from arq import Retry, cron, func
+
+from verdict.analysis.direct import run_direct_analysis
+from verdict.logging import get_logger
+from verdict.queue import ANALYZE_FAILURES, redis_settings
+from verdict.reconcile import reconcile
+from verdict.settings import Settings
+from verdict.storage import jobs as jobs_repo
+from verdict.storage.pool import create_pool
+
+log = get_logger(__name__)
+
+# Seconds to wait before each retry of a job that crashed (not one with bad input).
+RETRY_SCHEDULE = (5, 30, 120)
+MAX_TRIES = len(RETRY_SCHEDULE) + 1
+
+
+async def startup(ctx: dict[str, Any]) -> None:
+    ctx["pg"] = await create_pool(ctx["settings"].database_url)
+
+
+async def shutdown(ctx: dict[str, Any]) -> None:
+    await ctx["pg"].close()
+
+
+async def analyze_failures(ctx: dict[str, Any], job_id: str) -> str:
+    structlog.contextvars.bind_contextvars(job_id=job_id)
+    try:
+        outcome = await run_direct_analysis(ctx["pg"], ctx["settings"], uuid.UUID(job_id))
+    except Exception as exc:
+        async with ctx["pg"].acquire() as conn:
+            if ctx["job_try"] >= MAX_TRIES:
+                detail = f"analysis failed after {MAX_TRIES} attempts: {exc}"
+                await jobs_repo.mark_failed(conn, uuid.UUID(job_id), detail, "ANALYSIS_FAILED")
+                log.exception("analysis failed for good")
+                return detail
+            await jobs_repo.release(conn, uuid.UUID(job_id))
+        log.exception("analysis crashed, retrying", job_try=ctx["job_try"])
+        raise Retry(defer=RETRY_SCHEDULE[ctx["job_try"] - 1]) from exc
+    finally:
+        structlog.contextvars.unbind_contextvars("job_id")
+    log.info("analysis done", job_id=job_id, outcome=outcome)
+    return outcome
+
+
+async def reconcile_jobs(ctx: dict[str, Any]) -> int:
+    return await reconcile(ctx["pg"], ctx["redis"], ctx["settings"])
+
+
+def worker_options(settings: Settings) -> dict[str, Any]:
+    """Keyword arguments for arq.Worker; tests run the same options with burst=True."""
+    every = settings.reconcile_interval_s
+    return {
+        "functions": [
+            func(
+                analyze_failures,
+                name=ANALYZE_FAILURES,
+                max_tries=MAX_TRIES,
+                timeout=settings.job_timeout_s,
+            ),
+        ],
+        "cron_jobs": [
+            cron(
+                reconcile_jobs,
+                name="analyzer.reconcile",
+                second=set(range(0, 60, every)) if every < 60 else {0},
+                run_at_startup=True,
+                unique=True,
+                timeout=60,
+            ),
+        ],
+        "on_startup": startup,
+        "on_shutdown": shutdown,
+        "queue_name": settings.queue_name("analyze"),
+        "redis_settings": redis_settings(settings),
+        "max_jobs": settings.analyzer_max_jobs,
+        # Results live in Postgres; keeping none in Redis also lets the reconciler
+        # re-enqueue a finished id at once should its row ever need it.
+        "keep_result": 0,
+        "ctx": {"settings": settings},
+        "handle_signals": True,
+    }
