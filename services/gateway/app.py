@@ -8,7 +8,8 @@ from aiohttp import web
 
 from services.gateway.keys import PG, REDIS, SETTINGS, WAITER
 from services.gateway.middlewares import request_context
-from services.gateway.routes import analysis, health, results
+from services.gateway.routes import admin, analysis, auth, collaboration, health, history, results
+from services.gateway.security import MIDDLEWARES
 from verdict.queue import close, connect
 from verdict.settings import Settings
 from verdict.storage.notify import JobWaiter
@@ -34,11 +35,20 @@ async def _redis(app: web.Application) -> AsyncIterator[None]:
 
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(
-        middlewares=[request_context], client_max_size=settings.max_body_mb * 1024 * 1024
+        middlewares=[request_context, *MIDDLEWARES],
+        client_max_size=settings.max_body_mb * 1024 * 1024,
     )
     app[SETTINGS] = settings
     app.cleanup_ctx.extend([_postgres, _redis])
-    for table in (health.routes, analysis.routes, results.routes):
+    for table in (
+        health.routes,
+        analysis.routes,
+        results.routes,
+        collaboration.routes,
+        history.routes,
+        auth.routes,
+        admin.routes,
+    ):
         app.add_routes(table)
     return app
 
