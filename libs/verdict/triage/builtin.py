@@ -1,15 +1,38 @@
-"""The builtin offline classifier. First version (walking skeleton): a few rules."""
+"""The builtin offline classifier: shipped rules first, structure when rules are weaker.
+
+Precedence (deterministic, documented for users writing custom rules):
+
+1. Every enabled rule that matches is a candidate, and the structural analysis
+   (structure.py) is one more candidate.
+2. The highest confidence wins.
+3. Ties go to: a custom rule over a shipped one (the team knows its system), then a
+   rule over structure, then the match in the most direct field (message, then
+   stack, then console), then the longer matched text (a more specific pattern
+   consumed more of the evidence), then file order.
+
+So a generic rule (a Go "panic" at 0.55) yields to stronger structure (the panic is
+raised in a *_test.go closure, 0.7), while a specific rule (docker pull rate limit,
+0.95) always beats structure.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
+
+from verdict.triage.normalize import Frame, exception_type, scrub
+from verdict.triage.rules import RuleMatch, RuleSet, build_ruleset, render_explanation
+from verdict.triage.structure import Finding, analyze, is_test_path, locate
 
 CODE_ISSUE = "CODE ISSUE"
 PRODUCT_BUG = "PRODUCT BUG"
 INFRASTRUCTURE = "INFRASTRUCTURE"
 CLASSIFICATIONS = (CODE_ISSUE, PRODUCT_BUG, INFRASTRUCTURE)
+
+_TARGET_RANK = {"message": 3, "stack": 2, "console": 1}
 
 
 @dataclass(frozen=True)
@@ -23,44 +46,227 @@ class Verdict:
     product_bug_report: dict[str, Any] | None = field(default=None)
 
 
-_RULES: list[tuple[str, str, re.Pattern[str], str, float]] = [
-    (
-        "infra.connection",
-        INFRASTRUCTURE,
-        re.compile(r"connection (refused|reset|timed out)|name or service not known", re.I),
-        "The test could not reach a host it depends on: the environment's network failed.",
-        0.8,
-    ),
-    (
-        "product.http_5xx",
-        PRODUCT_BUG,
-        re.compile(r"\b(got|status|returned)\s*:?\s*5\d\d\b|\b5\d\d internal server error", re.I),
-        "The product answered with a server error (5xx): the system under test failed.",
-        0.7,
-    ),
-]
+@lru_cache(maxsize=1)
+def default_ruleset() -> RuleSet:
+    return build_ruleset()
 
 
-def classify(message: str, stack: str = "", console: str = "", test_name: str = "") -> Verdict:
-    """Classify one failure group from its text alone (no network, no key)."""
-    text = "\n".join(part for part in (message, stack, console) if part)
-    for rule_id, category, pattern, explanation, confidence in _RULES:
-        match = pattern.search(text)
-        if match:
-            line = _line_of(text, match.start())
-            return Verdict(category, explanation, line, confidence, rule_id)
-    first = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
-    return Verdict(
-        CODE_ISSUE,
-        "No known infrastructure or product failure pattern matched; the failure is raised "
-        "in the test itself, so the test code or its data is the first suspect.",
-        first,
-        0.4,
-        "fallback.test_code",
+def classify(
+    message: str,
+    stack: str = "",
+    console: str = "",
+    test_name: str = "",
+    *,
+    rules: RuleSet | None = None,
+    tests_repo_layout: Sequence[str] = (),
+) -> Verdict:
+    """Classify one failure group from its text alone (no network, no key).
+
+    tests_repo_layout: globs or directory names that mark test code when the tests
+    live apart from the usual conventions (e.g. ["qa/suites", "*/scenarios/*"]).
+    """
+    ruleset = rules if rules is not None else default_ruleset()
+    best = _best_match(ruleset.matches(message, stack, console))
+    finding = analyze(message, stack, console, test_name, tests_repo_layout)
+    if best is not None and best.rule.confidence >= finding.confidence:
+        frame, in_test = locate(stack, tests_repo_layout)
+        return _from_rule(best, message, stack, test_name, frame, in_test)
+    return _from_finding(finding, message, stack, test_name)
+
+
+def _best_match(matches: Sequence[RuleMatch]) -> RuleMatch | None:
+    if not matches:
+        return None
+    ranked = sorted(
+        enumerate(matches),
+        key=lambda item: (
+            item[1].rule.confidence,
+            item[1].rule.source == "custom",
+            _TARGET_RANK[item[1].target],
+            item[1].end - item[1].start,
+            -item[0],
+        ),
+        reverse=True,
+    )
+    return ranked[0][1]
+
+
+def _from_rule(
+    match: RuleMatch,
+    message: str,
+    stack: str,
+    test_name: str,
+    frame: Frame | None,
+    in_test: bool | None,
+) -> Verdict:
+    rule = match.rule
+    details = match.explanation
+    if frame is not None and rule.category != INFRASTRUCTURE:
+        side = "test code" if in_test else "product code"
+        details += f" Raised at {frame.function or '?'} in {frame.file or '?'} ({side})."
+    fix = render_explanation(rule, match.groups, rule.fix) if rule.fix else ""
+    return _verdict(
+        rule.category,
+        details,
+        match.line,
+        rule.confidence,
+        rule.id,
+        message,
+        stack,
+        test_name,
+        frame if in_test else None,
+        fix,
+        rule.severity,
     )
 
 
-def _line_of(text: str, pos: int) -> str:
-    start = text.rfind("\n", 0, pos) + 1
-    end = text.find("\n", pos)
-    return text[start : end if end != -1 else len(text)].strip()
+def _from_finding(finding: Finding, message: str, stack: str, test_name: str) -> Verdict:
+    return _verdict(
+        finding.category,
+        finding.details,
+        finding.evidence,
+        finding.confidence,
+        "structure." + _slug(finding),
+        message,
+        stack,
+        test_name,
+        finding.frame if finding.in_test else None,
+        "",
+        "high" if finding.confidence >= 0.7 else "medium",
+    )
+
+
+def _slug(finding: Finding) -> str:
+    where = {True: "test_code", False: "product_code", None: "unlocated"}[finding.in_test]
+    return f"{finding.category.split()[0].lower()}.{where}"
+
+
+def _verdict(
+    category: str,
+    details: str,
+    evidence: str,
+    confidence: float,
+    rule_id: str,
+    message: str,
+    stack: str,
+    test_name: str,
+    test_frame: Frame | None,
+    fix: str,
+    severity: str,
+) -> Verdict:
+    code_fix = None
+    bug = None
+    if category == CODE_ISSUE:
+        code_fix = _code_fix(test_frame, test_name, fix or details)
+    elif category == PRODUCT_BUG:
+        bug = _bug_report(message, stack, test_name, details, evidence, severity)
+    return Verdict(category, details, evidence, round(confidence, 2), rule_id, code_fix, bug)
+
+
+_TEST_ID_FILE = re.compile(r"^(?P<file>[\w./\\-]+\.\w+)::")
+
+
+def _code_fix(frame: Frame | None, test_name: str, change: str) -> dict[str, Any] | None:
+    """Where to change the test: the raising test frame, else a path-like test id."""
+    if frame is not None and frame.file:
+        return {"file": frame.file, "line": frame.line, "change": change}
+    found = _TEST_ID_FILE.match(test_name.strip())
+    if found and is_test_path(found.group("file")):
+        return {"file": found.group("file"), "line": "", "change": change}
+    return None
+
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z_.]{2,}")
+_STOP = frozenset(
+    [
+        "the",
+        "and",
+        "for",
+        "with",
+        "from",
+        "that",
+        "this",
+        "was",
+        "were",
+        "not",
+        "but",
+        "got",
+        "has",
+        "have",
+        "had",
+        "are",
+        "into",
+        "its",
+        "error",
+        "failed",
+        "failure",
+        "test",
+        "tests",
+        "expected",
+        "actual",
+        "value",
+        "values",
+        "none",
+        "null",
+        "true",
+        "false",
+        "line",
+        "file",
+        "type",
+        "object",
+        "at",
+        "of",
+        "on",
+        "in",
+        "to",
+        "by",
+        "is",
+        "be",
+        "an",
+        "or",
+    ]
+)
+
+
+def _keywords(message: str, stack: str) -> list[str]:
+    """Distinctive words of the error for a Jira search: no numbers, ids or filler."""
+    words: list[str] = []
+    etype = exception_type(message, stack)
+    if etype:
+        words.append(etype.rsplit(".", 1)[-1])
+    for token in _WORD.findall(scrub(message)):
+        token = token.strip("._")
+        low = token.lower()
+        if len(token) < 3 or low in _STOP or any(low == w.lower() for w in words):
+            continue
+        words.append(token)
+        if len(words) == 8:
+            break
+    return words
+
+
+def _bug_report(
+    message: str, stack: str, test_name: str, details: str, evidence: str, severity: str
+) -> dict[str, Any]:
+    frame, in_test = locate(stack)
+    component = _component(frame) if frame is not None and not in_test else ""
+    title_source = evidence or next(iter(message.splitlines()), "") or details
+    title = scrub(title_source).splitlines()[0] if scrub(title_source) else details
+    return {
+        "title": title[:120],
+        "severity": severity,
+        "component": component or "unknown",
+        "description": f"{details}\nFailing test: {test_name or 'unknown'}",
+        "evidence": evidence,
+        "jira_search_keywords": _keywords(message, stack),
+    }
+
+
+def _component(frame: Frame) -> str:
+    """The product area: the file's directory, or the package of a qualified function."""
+    parts = [p for p in re.split(r"[/\\]", frame.file) if p not in ("", ".", "..")]
+    if len(parts) >= 2:
+        return parts[-2]
+    if "." in frame.function:
+        return frame.function.rsplit(".", 2)[0]
+    return parts[-1] if parts else ""
