@@ -47,7 +47,48 @@ class Settings(BaseSettings):
     ai_model: str = ""
     junit_max_output_bytes: int = Field(default=65536, ge=0)
 
+    # AI providers (used when a request or VERDICT_AI_PROVIDER names one).
+    openai_base_url: str = "https://api.openai.com/v1"
+    openai_api_key: SecretStr = SecretStr("")
+    anthropic_base_url: str = "https://api.anthropic.com"
+    anthropic_api_key: SecretStr = SecretStr("")
+    gemini_base_url: str = "https://generativelanguage.googleapis.com"
+    gemini_api_key: SecretStr = SecretStr("")
+    ai_timeout_s: float = Field(default=120.0, gt=0)
+    ai_cli_timeout_minutes: float = Field(default=10.0, gt=0)
+    ai_max_retries: int = Field(default=3, ge=0, le=10)
+    # model -> [price per 1k input tokens, price per 1k output tokens] (USD), for /api/usage.
+    ai_prices: dict[str, tuple[float, float]] = Field(default_factory=dict)
+    max_concurrent_ai_calls: int = Field(default=4, gt=0)
+    peer_ai_configs: list[dict[str, str]] = Field(default_factory=list)
+    peer_analysis_max_rounds: int = Field(default=3, ge=1, le=10)
+
+    # Reuse: a signature an AI classified recently with enough confidence is not paid again.
+    reuse_window_days: float = Field(default=14.0, ge=0)
+    reuse_min_confidence: float = Field(default=0.7, ge=0, le=1)
+
+    # URLs a request may point the server at must have one of these hosts (plus the
+    # hosts of the configured Jenkins, Jira and GitHub): no SSRF into our network.
+    allowed_hosts: list[str] = Field(default_factory=list)
+
+    # Jenkins.
+    jenkins_url: str = ""
+    jenkins_user: str = ""
+    jenkins_password: SecretStr = SecretStr("")
+    jenkins_ssl_verify: bool = True
+    jenkins_timeout_s: float = Field(default=30.0, gt=0)
+    jenkins_artifacts_max_size_mb: int = Field(default=50, gt=0)
+    get_job_artifacts: bool = False
+    jenkins_max_depth: int = Field(default=5, ge=0)
+    jenkins_child_concurrency: int = Field(default=4, gt=0)
+    wait_for_completion: bool = True
+    poll_interval_minutes: float = Field(default=2.0, gt=0)
+    max_wait_minutes: float = Field(default=0.0, ge=0)
+    jenkins_webhook_secret: SecretStr = SecretStr("")
+    tests_repo_url: str = ""
+
     # Trackers and integrations, reported by /api/capabilities.
+    github_api_url: str = "https://api.github.com"
     github_token: SecretStr = SecretStr("")
     github_issues_enabled: bool = True
     jira_url: str = ""
@@ -56,9 +97,48 @@ class Settings(BaseSettings):
     jira_pat: SecretStr = SecretStr("")
     jira_project_key: str = ""
     jira_issues_enabled: bool = True
+    enable_jira: bool = False
+    jira_ssl_verify: bool = True
+    jira_max_results: int = Field(default=5, gt=0)
+    jira_issue_types: list[str] = Field(default_factory=lambda: ["Bug"])
+    jira_match_threshold: float = Field(default=0.25, ge=0, le=1)
+    jira_cache_ttl_s: float = Field(default=300.0, ge=0)
+    jira_concurrency: int = Field(default=4, gt=0)
+    jira_timeout_s: float = Field(default=30.0, gt=0)
     reportportal_url: str = ""
     reportportal_project: str = ""
     reportportal_api_token: SecretStr = SecretStr("")
+
+    # Identity and API hygiene.
+    require_auth: bool = False
+    secure_cookies: bool = False
+    session_ttl_s: int = Field(default=8 * 3600, gt=0)
+    encryption_key: SecretStr = SecretStr("")
+    rate_limit_enabled: bool = True
+    rate_limit_window_s: float = Field(default=60.0, gt=0)
+    rate_limit_default: int = Field(default=600, gt=0)
+    rate_limits: dict[str, int] = Field(
+        default_factory=lambda: {
+            "analysis:read": 1200,
+            "analysis:write": 120,
+            "history:write": 300,
+            "admin": 300,
+        }
+    )
+    auth_fail_limit: int = Field(default=10, gt=0)
+    auth_fail_window_s: float = Field(default=300.0, gt=0)
+    idempotency_ttl_s: int = Field(default=24 * 3600, gt=0)
+
+    def effective_allowed_hosts(self) -> set[str]:
+        """VERDICT_ALLOWED_HOSTS plus the hosts of every configured integration."""
+        from verdict.urlguard import default_allowed_hosts
+
+        configured = [self.jenkins_url, self.jira_url, self.github_api_url, self.reportportal_url]
+        if "api.github.com" in self.github_api_url:
+            configured.append("https://github.com")  # where github.com repos are cloned from
+        return {h.lower() for h in self.allowed_hosts} | default_allowed_hosts(
+            *[u for u in configured if u]
+        )
 
     def queue_name(self, worker: Literal["analyze", "jira", "tracker"]) -> str:
         return f"{self.queue_prefix}:{worker}"

@@ -5,16 +5,19 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import aiohttp
 import structlog
 from arq import Retry, cron, func
 
 from verdict.analysis.direct import run_direct_analysis
+from verdict.analysis.engine import TriageEngine
 from verdict.logging import get_logger
 from verdict.queue import ANALYZE_FAILURES, redis_settings
 from verdict.reconcile import reconcile
 from verdict.settings import Settings
 from verdict.storage import jobs as jobs_repo
 from verdict.storage.pool import create_pool
+from verdict.triage.providers import AiLimiter
 
 log = get_logger(__name__)
 
@@ -24,17 +27,24 @@ MAX_TRIES = len(RETRY_SCHEDULE) + 1
 
 
 async def startup(ctx: dict[str, Any]) -> None:
-    ctx["pg"] = await create_pool(ctx["settings"].database_url)
+    settings: Settings = ctx["settings"]
+    ctx["pg"] = await create_pool(settings.database_url)
+    ctx["http"] = aiohttp.ClientSession()
+    # One limiter per process: nested work (children, groups, peers) shares its slots.
+    ctx["engine"] = TriageEngine(
+        ctx["pg"], settings, ctx["http"], AiLimiter(settings.max_concurrent_ai_calls)
+    )
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
+    await ctx["http"].close()
     await ctx["pg"].close()
 
 
 async def analyze_failures(ctx: dict[str, Any], job_id: str) -> str:
     structlog.contextvars.bind_contextvars(job_id=job_id)
     try:
-        outcome = await run_direct_analysis(ctx["pg"], ctx["settings"], uuid.UUID(job_id))
+        outcome = await run_direct_analysis(ctx["engine"], uuid.UUID(job_id))
     except Exception as exc:
         async with ctx["pg"].acquire() as conn:
             if ctx["job_try"] >= MAX_TRIES:

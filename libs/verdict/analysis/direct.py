@@ -14,7 +14,7 @@ from typing import Any
 
 import asyncpg
 
-from verdict.analysis.classify import BuiltinClassifier, Classifier
+from verdict.analysis.engine import TriageEngine
 from verdict.analysis.inputs import DecodedInput, decode_input
 from verdict.analysis.model import FailureInput, Group, group_failures
 from verdict.analysis.result import failure_analyses, summarize
@@ -49,13 +49,9 @@ async def lease_kept(
             await task
 
 
-async def run_direct_analysis(
-    pool: asyncpg.Pool[asyncpg.Record],
-    settings: Settings,
-    job_id: uuid.UUID,
-    classifier: Classifier | None = None,
-) -> str:
+async def run_direct_analysis(engine: TriageEngine, job_id: uuid.UUID) -> str:
     """Analyse one direct-failure job. Returns what happened, for the worker's log."""
+    pool, settings = engine.pool, engine.settings
     async with pool.acquire() as conn:
         claimed = await jobs_repo.claim(conn, job_id, settings.job_lease_s, "analyzing")
         if claimed is None:
@@ -63,11 +59,10 @@ async def run_direct_analysis(
             return f"not claimed (status {status})"
         content_type, payload = await jobs_repo.load_input(conn, job_id)
 
-    classifier = classifier or BuiltinClassifier()
     try:
         async with lease_kept(pool, job_id, settings.job_lease_s):
             result, groups, decoded, summary = await _analyse(
-                settings, job_id, content_type, payload, classifier
+                engine, job_id, claimed["request_params"], content_type, payload
             )
     except VerdictError as exc:
         # Bad input is the client's to fix: record it so the sync caller can answer 4xx.
@@ -91,20 +86,20 @@ async def run_direct_analysis(
 
 
 async def _analyse(
-    settings: Settings,
+    engine: TriageEngine,
     job_id: uuid.UUID,
+    params: dict[str, Any],
     content_type: str,
     payload: bytes,
-    classifier: Classifier,
 ) -> tuple[dict[str, Any], list[Group], DecodedInput, str]:
+    settings = engine.settings
     # Parsing a 50 MB report is CPU work: keep the worker's event loop (and its lease
     # renewal) responsive by doing it in a thread.
     decoded = await asyncio.to_thread(
         decode_input, content_type, payload, max_output_bytes=settings.junit_max_output_bytes
     )
     groups = group_failures(decoded.failures)
-    for group in groups:
-        group.analysis = await classifier.classify(group)
+    await engine.classify(job_id, groups, params)
     failures = failure_analyses(groups, decoded.failures)
     summary = summarize(groups)
     enriched = None
@@ -116,8 +111,8 @@ async def _analyse(
         job_id=str(job_id),
         status="completed",
         summary=summary,
-        ai_provider=classifier.name,
-        ai_model=classifier.model,
+        ai_provider=params.get("ai_provider") or "builtin",
+        ai_model=params.get("ai_model") or "",
         failures=failures,
         enriched_xml=enriched,
     )

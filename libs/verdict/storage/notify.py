@@ -40,15 +40,18 @@ class JobWaiter:
             await self._conn.close()
 
     async def wait(
-        self, job_id: str, timeout: float, is_done: Callable[[], Awaitable[bool]]  # noqa: ASYNC109
+        self,
+        job_id: str,
+        timeout_s: float,
+        is_done: Callable[[], Awaitable[bool]],
     ) -> bool:
-        """True once the job is done, False when `timeout` passes first.
+        """True once the job is done, False when `timeout_s` passes first.
 
         Subscribes before checking, so a notification between the check and the
         wait cannot be missed; every wake-up re-checks the row, the source of truth.
         """
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
+        deadline = loop.time() + timeout_s
         while True:
             future: asyncio.Future[None] = loop.create_future()
             self._waiters[job_id].add(future)

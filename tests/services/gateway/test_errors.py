@@ -57,7 +57,7 @@ async def test_validation_is_422(client, body, pg):
 async def test_unknown_provider_is_400(client):
     body = {"failures": [{"test_name": "a"}], "ai_provider": "skynet", "ai_model": "x"}
     response = await client.post("/analyze-failures", json=body)
-    detail = (await _error(response, 400, "BAD_REQUEST"))["detail"]
+    detail = (await _error(response, 400, "INVALID_AI_PROVIDER"))["detail"]
     assert "skynet" in detail
 
 
