@@ -8,7 +8,20 @@ from aiohttp import web
 
 from services.gateway.keys import PG, REDIS, SETTINGS, WAITER
 from services.gateway.middlewares import request_context
-from services.gateway.routes import admin, analysis, auth, collaboration, health, history, results
+from services.gateway.routes import (
+    admin,
+    analysis,
+    auth,
+    collaboration,
+    health,
+    history,
+    jenkins,
+    progress,
+    results,
+    rules,
+    tracker,
+    webhooks,
+)
 from services.gateway.security import MIDDLEWARES
 from verdict.queue import close, connect
 from verdict.settings import Settings
@@ -48,6 +61,11 @@ def create_app(settings: Settings) -> web.Application:
         history.routes,
         auth.routes,
         admin.routes,
+        jenkins.routes,
+        progress.routes,
+        tracker.routes,
+        webhooks.routes,
+        rules.routes,
     ):
         app.add_routes(table)
     return app

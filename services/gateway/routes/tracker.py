@@ -1,0 +1,7 @@
+"""Routes: tracker (see README)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+routes = web.RouteTableDef()
