@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
+import zlib
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -21,9 +22,11 @@ from verdict.analysis.result import failure_analyses, summarize
 from verdict.contracts.results import FailureAnalysis, FailureAnalysisResult
 from verdict.errors import VerdictError
 from verdict.logging import get_logger
+from verdict.progress import Progress
 from verdict.settings import Settings
 from verdict.storage import analyses as analyses_repo
 from verdict.storage import jobs as jobs_repo
+from verdict.storage.analyses import CompressedOutput
 
 log = get_logger(__name__)
 
@@ -49,26 +52,33 @@ async def lease_kept(
             await task
 
 
-async def run_direct_analysis(engine: TriageEngine, job_id: uuid.UUID) -> str:
+async def run_direct_analysis(
+    engine: TriageEngine, job_id: uuid.UUID, *, progress: Progress | None = None
+) -> str:
     """Analyse one direct-failure job. Returns what happened, for the worker's log."""
     pool, settings = engine.pool, engine.settings
+    progress = progress or Progress(None, settings, job_id)
     async with pool.acquire() as conn:
         claimed = await jobs_repo.claim(conn, job_id, settings.job_lease_s, "analyzing")
         if claimed is None:
             status = await jobs_repo.job_status(conn, job_id)
             return f"not claimed (status {status})"
         content_type, payload = await jobs_repo.load_input(conn, job_id)
+    await progress.phase("analyzing", status="running")
 
     try:
         async with lease_kept(pool, job_id, settings.job_lease_s):
-            result, groups, decoded, summary = await _analyse(
-                engine, job_id, claimed["request_params"], content_type, payload
+            result, groups, decoded, summary, outputs = await _analyse(
+                engine, job_id, claimed["request_params"], content_type, payload, progress
             )
     except VerdictError as exc:
         # Bad input is the client's to fix: record it so the sync caller can answer 4xx.
         async with pool.acquire() as conn:
             await jobs_repo.mark_failed(conn, job_id, exc.detail, exc.error_code)
+        await progress.done("failed", error=exc.detail)
         return f"failed: {exc.detail}"
+
+    await progress.phase("saving", status="running")
 
     async with pool.acquire() as conn:
         await analyses_repo.save_completed(
@@ -81,7 +91,9 @@ async def run_direct_analysis(engine: TriageEngine, job_id: uuid.UUID) -> str:
             summary=summary,
             totals=decoded.totals,
             flaky_tests=decoded.flaky_tests,
+            outputs=outputs,
         )
+    await progress.done("completed", summary=summary)
     return f"completed: {summary}"
 
 
@@ -91,7 +103,8 @@ async def _analyse(
     params: dict[str, Any],
     content_type: str,
     payload: bytes,
-) -> tuple[dict[str, Any], list[Group], DecodedInput, str]:
+    progress: Progress,
+) -> tuple[dict[str, Any], list[Group], DecodedInput, str, list[CompressedOutput]]:
     settings = engine.settings
     # Parsing a 50 MB report is CPU work: keep the worker's event loop (and its lease
     # renewal) responsive by doing it in a thread.
@@ -99,13 +112,15 @@ async def _analyse(
         decode_input, content_type, payload, max_output_bytes=settings.junit_max_output_bytes
     )
     groups = group_failures(decoded.failures)
-    await engine.classify(job_id, groups, params)
+    await engine.classify(job_id, groups, params, on_group_done=progress.groups_done)
     failures = failure_analyses(groups, decoded.failures)
     summary = summarize(groups)
-    enriched = None
+    outputs: list[CompressedOutput] = []
     if decoded.xml is not None:
-        enriched = await asyncio.to_thread(
-            _enrich, decoded.xml, decoded.failures, failures, _report_url(settings, job_id)
+        outputs.append(
+            await asyncio.to_thread(
+                _enrich, decoded.xml, decoded.failures, failures, _report_url(settings, job_id)
+            )
         )
     result = FailureAnalysisResult(
         job_id=str(job_id),
@@ -114,9 +129,8 @@ async def _analyse(
         ai_provider=params.get("ai_provider") or "builtin",
         ai_model=params.get("ai_model") or "",
         failures=failures,
-        enriched_xml=enriched,
     )
-    return result.model_dump(mode="json"), groups, decoded, summary
+    return result.model_dump(mode="json"), groups, decoded, summary, outputs
 
 
 def _report_url(settings: Settings, job_id: uuid.UUID) -> str | None:
@@ -124,18 +138,37 @@ def _report_url(settings: Settings, job_id: uuid.UUID) -> str | None:
     return f"{base}/results/{job_id}" if base else None
 
 
+class _CompressingSink:
+    """Receives the enriched XML as it is written and keeps only its compressed form."""
+
+    def __init__(self) -> None:
+        self._compressor = zlib.compressobj(1)
+        self._parts: list[bytes] = []
+        self.size = 0
+
+    def write(self, data: bytes) -> None:
+        self.size += len(data)
+        self._parts.append(self._compressor.compress(data))
+
+    def finish(self) -> bytes:
+        self._parts.append(self._compressor.flush())
+        return b"".join(self._parts)
+
+
 def _enrich(
-    xml: str,
+    xml: bytes,
     inputs: list[FailureInput],
     analyses: list[FailureAnalysis],
     report_url: str | None,
-) -> str:
-    from verdict.junit import enrich_report
+) -> CompressedOutput:
+    from verdict.junit import enrich_report_to
 
     # Matched by exact (classname, name), never by re-splitting the display name.
     by_identity = {
         (failure.classname, failure.name): analysis.model_dump(mode="json")
         for failure, analysis in zip(inputs, analyses, strict=True)
     }
-    enriched: str = enrich_report(xml, by_identity, report_url=report_url)
-    return enriched
+    sink = _CompressingSink()
+    enrich_report_to(sink, xml, by_identity, report_url=report_url, encoding="utf-8")
+    payload = sink.finish()
+    return CompressedOutput("enriched_xml", sink.size, payload)

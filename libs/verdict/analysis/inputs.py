@@ -19,7 +19,7 @@ class DecodedInput:
     failures: list[FailureInput]
     totals: list[RunTotals] = field(default_factory=list)
     flaky_tests: list[tuple[str, int, str]] = field(default_factory=list)
-    xml: str | None = None
+    xml: bytes | None = None  # the report as stored: UTF-8, whatever its prolog claims
 
 
 def encode_failures(failures: list[TestFailure]) -> bytes:
@@ -51,8 +51,9 @@ def _decode_json_failures(payload: bytes) -> DecodedInput:
 def _decode_junit(payload: bytes, *, max_output_bytes: int) -> DecodedInput:
     from verdict.junit import parse_report
 
-    text = payload.decode("utf-8")
-    report = parse_report(text, max_output_bytes=max_output_bytes)
+    # Parse the stored bytes directly (no decoded twin of a 50 MB report): they are the
+    # UTF-8 encoding of the `raw_xml` text, so the prolog's declared encoding is stale.
+    report = parse_report(payload, max_output_bytes=max_output_bytes, encoding="utf-8")
     failures = [
         FailureInput(
             test_name=case.test_name,
@@ -72,4 +73,4 @@ def _decode_junit(payload: bytes, *, max_output_bytes: int) -> DecodedInput:
         flaky=report.flaky_count,
     )
     flaky = [("", 0, case.test_name) for case in report.flaky]
-    return DecodedInput(failures, [totals], flaky, xml=text)
+    return DecodedInput(failures, [totals], flaky, xml=payload)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from datetime import datetime
 from typing import Any
 
@@ -53,6 +54,8 @@ def build_result(row: Any) -> dict[str, Any]:
         result.setdefault("build_number", row["build_number"])
     if row["status"] == "failed":
         result["error"] = row["error"]
+    if row["enriched_xml_z"] is not None:
+        result["enriched_xml"] = zlib.decompress(row["enriched_xml_z"]).decode("utf-8")
     return result
 
 

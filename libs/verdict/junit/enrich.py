@@ -13,7 +13,7 @@ import codecs
 import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from lxml import etree
 
@@ -35,6 +35,7 @@ def enrich_report(
     report_url: str | None = None,
     max_output_bytes: int = 65536,
     max_depth: int = 256,
+    encoding: str | None = None,
 ) -> str:
     """Return the report with each analysed failing testcase annotated.
 
@@ -47,13 +48,38 @@ def enrich_report(
     enrichment keeps outputs whole.
     """
     del max_output_bytes
+    sink = _TextSink()
+    enrich_report_to(
+        sink, data, analyses, report_url=report_url, max_depth=max_depth, encoding=encoding
+    )
+    return sink.value()
+
+
+class ByteSink(Protocol):
+    def write(self, data: bytes) -> object: ...
+
+
+def enrich_report_to(
+    sink: ByteSink,
+    data: bytes | str,
+    analyses: Mapping[tuple[str, str], Mapping[str, Any]],
+    *,
+    report_url: str | None = None,
+    max_depth: int = 256,
+    encoding: str | None = None,
+) -> None:
+    """Like enrich_report, but write UTF-8 bytes to `sink` as they are produced, so a
+    caller can compress or store the output without ever holding it whole."""
     # Import here: parse imports nothing from enrich, and source owns the safety rules.
     from verdict.junit.source import iter_events
 
-    sink = _TextSink()
-    sink.write_text(_DECLARATION)
+    sink.write(_DECLARATION.encode("utf-8"))
     events = iter_events(
-        data, ("start", "end", "comment", "pi"), max_depth=max_depth, strip_cdata=False
+        data,
+        ("start", "end", "comment", "pi"),
+        max_depth=max_depth,
+        strip_cdata=False,
+        encoding=encoding,
     )
     with etree.xmlfile(sink, encoding="utf-8") as xf:
         writer = _StreamWriter(xf, analyses, report_url)
@@ -64,7 +90,6 @@ def enrich_report(
                 writer.end(element)
             else:
                 writer.other(element)
-    return sink.value()
 
 
 class _TextSink:

@@ -51,18 +51,25 @@ _OUTSIDE_ANY_SUITE = -2  # depth of the pseudo-suite holding stray testcases
 
 
 def parse_report(
-    data: bytes | str, *, max_output_bytes: int = 65536, max_depth: int = 256
+    data: bytes | str,
+    *,
+    max_output_bytes: int = 65536,
+    max_depth: int = 256,
+    encoding: str | None = None,
 ) -> JUnitReport:
     """Parse a JUnit XML report into its failures, flaky tests and counts.
 
     `data` as str is already decoded (its declared encoding is ignored); as bytes its
     BOM or declared encoding is honoured. Memory grows with the failures, not with
     the document: every element is cleared as soon as it has been read.
+    `encoding` overrides the encoding bytes declare (see source.iter_events).
     """
     builder = _ReportBuilder(max_output_bytes)
     depth = 0
     held = 0  # depth of the element being read whole (a testcase or suite child)
-    for event, element in iter_events(data, ("start", "end"), max_depth=max_depth):
+    for event, element in iter_events(
+        data, ("start", "end"), max_depth=max_depth, encoding=encoding
+    ):
         if event == "start":
             depth += 1
             if held:

@@ -66,10 +66,15 @@ def iter_events(
     *,
     max_depth: int,
     strip_cdata: bool = True,
+    encoding: str | None = None,
 ) -> Iterator[tuple[str, Any]]:
     """Yield (event, element) from a streaming parse, raising JUnitError on anything
-    unsafe or malformed. "start"/"end" must be among the events: depth is counted."""
-    source, encoding = _open(data)
+    unsafe or malformed. "start"/"end" must be among the events: depth is counted.
+
+    `encoding` overrides whatever bytes declare: for text the caller already decoded
+    and re-encoded (a JSON `raw_xml` stored as UTF-8), the prolog's claim is stale."""
+    source, detected = _open(data)
+    encoding = encoding or detected
     parser = etree.iterparse(
         source,
         events=events,

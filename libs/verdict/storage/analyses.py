@@ -27,6 +27,21 @@ class RunTotals:
     flaky: int = 0
 
 
+@dataclass(frozen=True)
+class CompressedOutput:
+    """A large job output (enriched XML), zlib-compressed by its producer."""
+
+    name: str
+    size_bytes: int
+    payload: bytes
+
+
+upsert_output = """
+insert into job_outputs (job_id, name, size_bytes, payload) values ($1, $2, $3, $4)
+on conflict (job_id, name) do update
+   set size_bytes = excluded.size_bytes, payload = excluded.payload, created_at = now()
+"""
+
 clear_job_rows = [
     "delete from failures where job_id = $1",
     "delete from analyses where job_id = $1",
@@ -85,10 +100,15 @@ async def save_completed(
     summary: str,
     totals: list[RunTotals],
     flaky_tests: Sequence[tuple[str, int, str]] = (),
+    outputs: Sequence[CompressedOutput] = (),
 ) -> None:
     async with conn.transaction():
         for sql in clear_job_rows:
             await conn.execute(sql, job_id)
+        for output in outputs:
+            await conn.execute(
+                upsert_output, job_id, output.name, output.size_bytes, output.payload
+            )
         records = []
         failure_count = 0
         for group in groups:

@@ -20,6 +20,10 @@ _PYTEST_E = re.compile(r"^E {2,}", re.M)
 
 # Order matters: wide shapes (timestamps, UUIDs, paths, IPs) go before the
 # generic number rule, or their digits would be eaten piecemeal first.
+# A hex id of 8+ characters without a digit (1 random id in ~2,500): still an id.
+# No English word is eight letters of a-f alone.
+_HEX_WORD = (re.compile(r"\b[a-f]{8,}\b", re.I), "<n>")
+
 _SCRUBBERS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I),
@@ -56,7 +60,10 @@ _SCRUBBERS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\[?\b(?:[0-9a-f]{1,4}:){3,7}[0-9a-f]{1,4}\b\]?(?::\d{1,5})?", re.I), "<ip>"),
     (re.compile(r"\b0x[0-9a-f]+\b", re.I), "<hex>"),
     # Long hex runs with a digit: container ids, SHAs, build ids, ASan shadow bytes.
-    (re.compile(r"\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,}\b", re.I), "<hex>"),
+    # They sign like plain numbers: a random id is all digits now and then, and the
+    # same cause must not split in two when it is.
+    (re.compile(r"\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,}\b", re.I), "<n>"),
+    _HEX_WORD,
     (
         re.compile(
             r"\b\d+(?:\.\d+)?\s?(?:ns|us|µs|ms|s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?)\b"
@@ -70,7 +77,7 @@ _SCRUBBERS: tuple[tuple[re.Pattern[str], str], ...] = (
     # (pod-7f9c8-xk2p, test-abc123def, runner-3qnpql) is a random suffix.
     (
         re.compile(r"(?<=[-_])(?=[a-z]*\d)(?=\d*[a-z])[a-z0-9]{4,}\b", re.I),
-        "<id>",
+        "<n>",  # like a number, for the same reason as hex ids above
     ),
     (re.compile(r"\d+"), "<n>"),
     (re.compile(r"(?:<n>[.,])+<n>"), "<n>"),
@@ -102,7 +109,7 @@ def scrub(text: str) -> str:
     """Replace run-to-run noise (ids, times, numbers, addresses, temp paths) by tokens."""
     text = _PYTEST_E.sub("", _ANSI.sub("", text[:MAX_TEXT]))
     # Every scrubber but the temp-path one needs a digit; most frame names have none.
-    scrubbers = _SCRUBBERS if _DIGIT.search(text) else (_TEMP, _SCRUBBERS[-1])
+    scrubbers = _SCRUBBERS if _DIGIT.search(text) else (_TEMP, _HEX_WORD, _SCRUBBERS[-1])
     for pattern, token in scrubbers:
         text = pattern.sub(token, text)
     return "\n".join(line.strip() for line in text.splitlines() if line.strip())

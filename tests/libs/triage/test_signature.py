@@ -4,10 +4,7 @@
 
 from __future__ import annotations
 
-import random
 import re
-import string
-import time
 
 import pytest
 
@@ -350,18 +347,20 @@ def test_normalize_message_strips_noise() -> None:
     assert not re.search(r"\d", text.replace("<n>", ""))
 
 
-def test_signing_ten_thousand_failures_is_fast() -> None:
-    rng = random.Random(7)
-    stacks = [PY_STACK, JAVA_STACK, GO_STACK, JS_STACK, CS_STACK, RUST_STACK]
-    inputs = [
-        (
-            f"Error {rng.randint(0, 10**6)} at 0x{rng.getrandbits(40):x} "
-            + "".join(rng.choices(string.ascii_lowercase, k=20)),
-            rng.choice(stacks).format(a=rng.randint(1, 999), b=rng.randint(1, 999)),
-        )
-        for _ in range(10_000)
+def test_random_ids_sign_alike_whether_or_not_they_contain_letters() -> None:
+    # A random hex id is sometimes all digits; the cause must not split in two then.
+    pairs = [
+        ("request to payments-3f9a1c2b.svc timed out", "request to payments-31415926.svc timed out"),
+        ("container 9c1f0e2ab3d4 exited", "container 912345678901 exited"),
+        ("pod worker-7f9c8xk2 evicted", "pod worker-12345 evicted"),
     ]
-    started = time.perf_counter()
-    for message, stack in inputs:
-        error_signature(message, stack)
-    assert time.perf_counter() - started < 2.0
+    for left, right in pairs:
+        assert error_signature(left) == error_signature(right), (left, right)
+
+
+def test_an_all_letter_hex_id_is_still_an_id() -> None:
+    assert error_signature("GET /api/orders/deadbeef failed") == error_signature(
+        "GET /api/orders/9c1f0e2a failed"
+    )
+    # ...while ordinary words are kept.
+    assert error_signature("decoded value faded") != error_signature("decoded value added")
