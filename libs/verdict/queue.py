@@ -65,3 +65,18 @@ async def enqueue_analysis(
         log.warning("enqueue failed, reconciler will retry", job_id=str(job_id), error=str(exc))
         return False
     return True
+
+
+async def enqueue_jira(redis: ArqRedis, settings: Settings, job_id: uuid.UUID) -> bool:
+    """Queue the Jira search of a saved analysis (phase enriching_jira) on the jira queue."""
+    try:
+        await redis.enqueue_job(
+            JIRA_ENRICH,
+            str(job_id),
+            _job_id=f"jira:{job_id}",
+            _queue_name=settings.queue_name("jira"),
+        )
+    except (RedisError, OSError) as exc:
+        log.warning("enqueue failed, reconciler will retry", job_id=str(job_id), error=str(exc))
+        return False
+    return True

@@ -11,7 +11,7 @@ import asyncpg
 from arq.connections import ArqRedis
 
 from verdict.logging import get_logger
-from verdict.queue import enqueue_analysis
+from verdict.queue import enqueue_analysis, enqueue_jira
 from verdict.settings import Settings
 from verdict.storage import jobs as jobs_repo
 
@@ -23,8 +23,12 @@ async def reconcile(pool: asyncpg.Pool[asyncpg.Record], redis: ArqRedis, setting
         stale = await jobs_repo.stale_jobs(conn, settings.reconcile_grace_s)
     requeued = 0
     for row in stale:
-        if await enqueue_analysis(redis, settings, row["id"], row["kind"]):
-            requeued += 1
+        # A job handed to the jira_enricher goes back to it, not to a new analysis.
+        if row["phase"] == "enriching_jira":
+            queued = await enqueue_jira(redis, settings, row["id"])
+        else:
+            queued = await enqueue_analysis(redis, settings, row["id"], row["kind"])
+        requeued += queued
     if stale:
         log.info("reconciled stale jobs", found=len(stale), requeued=requeued)
     return requeued

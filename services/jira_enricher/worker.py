@@ -1,17 +1,68 @@
-"""The jira_enricher worker: consumes the jira queue (Jira search for PRODUCT BUG groups).
+"""The jira_enricher worker: consumes the jira queue. Thin: the work is in verdict.analysis.
 
-Its enrichment job arrives with the jira_enricher issue; today it answers `jira.ping`,
-which operators and tests use to prove the worker consumes its own queue.
+`jira.enrich` finds existing Jira bugs for a saved analysis's PRODUCT BUG groups
+and completes the job; `jira.ping` proves the worker consumes its own queue.
 """
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
-from arq import func
+import aiohttp
+import structlog
+from arq import Retry, func
 
-from verdict.queue import JIRA_PING, redis_settings
+from verdict.analysis.jira_enrich import enrich_with_jira
+from verdict.jira_match import MemorySearchCache
+from verdict.logging import get_logger
+from verdict.progress import Progress
+from verdict.queue import JIRA_ENRICH, JIRA_PING, redis_settings
 from verdict.settings import Settings
+from verdict.storage import enrichment as enrichment_repo
+from verdict.storage.pool import create_pool
+
+log = get_logger(__name__)
+
+RETRY_SCHEDULE = (5, 30, 120)
+MAX_TRIES = len(RETRY_SCHEDULE) + 1
+
+
+async def startup(ctx: dict[str, Any]) -> None:
+    settings: Settings = ctx["settings"]
+    ctx["pg"] = await create_pool(settings.database_url)
+    ctx["http"] = aiohttp.ClientSession()
+    # One cache per worker: the same keyword set searched by many jobs costs one search.
+    ctx["jira_cache"] = MemorySearchCache(ttl_s=settings.jira_cache_ttl_s)
+
+
+async def shutdown(ctx: dict[str, Any]) -> None:
+    await ctx["http"].close()
+    await ctx["pg"].close()
+
+
+async def enrich(ctx: dict[str, Any], job_id: str) -> str:
+    structlog.contextvars.bind_contextvars(job_id=job_id)
+    try:
+        outcome = await enrich_with_jira(
+            ctx["pg"], ctx["settings"], ctx["http"], ctx["jira_cache"], uuid.UUID(job_id)
+        )
+    except Exception as exc:
+        # Jira errors are recorded in the result, not raised; this is a crash (DB, bug).
+        log.exception("jira enrichment crashed", job_try=ctx["job_try"])
+        if ctx["job_try"] >= MAX_TRIES:
+            detail = f"Jira enrichment failed after {MAX_TRIES} attempts: {exc}"
+            async with ctx["pg"].acquire() as conn:
+                await enrichment_repo.give_up(conn, uuid.UUID(job_id), detail)
+            return detail
+        raise Retry(defer=RETRY_SCHEDULE[ctx["job_try"] - 1]) from exc
+    finally:
+        structlog.contextvars.unbind_contextvars("job_id")
+    await Progress(ctx.get("redis"), ctx["settings"], uuid.UUID(job_id)).done(
+        "completed", summary=outcome
+    )
+    log.info("jira enrichment done", outcome=outcome)
+    return outcome
 
 
 async def ping(ctx: dict[str, Any], token: str) -> str:
@@ -20,9 +71,14 @@ async def ping(ctx: dict[str, Any], token: str) -> str:
 
 def worker_options(settings: Settings) -> dict[str, Any]:
     return {
-        "functions": [func(ping, name=JIRA_PING, timeout=10)],
+        "functions": [
+            func(enrich, name=JIRA_ENRICH, max_tries=MAX_TRIES, timeout=settings.job_timeout_s),
+            func(ping, name=JIRA_PING, timeout=10, keep_result=60),
+        ],
+        "on_startup": startup,
+        "on_shutdown": shutdown,
         "queue_name": settings.queue_name("jira"),
         "redis_settings": redis_settings(settings),
-        "keep_result": 60,
+        "keep_result": 0,
         "ctx": {"settings": settings},
     }

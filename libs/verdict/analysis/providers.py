@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from verdict.analysis.engine import provider_defaults
-from verdict.contracts.requests import BaseAnalysisRequest
+from verdict.contracts.requests import BaseAnalysisRequest, split_repo_ref
 from verdict.settings import Settings
 from verdict.triage.providers import resolve_provider
 from verdict.triage.workspace import validate_repo_name
+from verdict.urlguard import check_url_allowed
 
 
 def check_ai_config(request: BaseAnalysisRequest, settings: Settings) -> tuple[str, str]:
@@ -21,3 +22,13 @@ def check_ai_config(request: BaseAnalysisRequest, settings: Settings) -> tuple[s
         validate_repo_name(repo.name, taken)  # adds the name to `taken`
     model = "" if main.provider == "builtin" else main.model
     return main.provider, model
+
+
+def check_request_urls(request: BaseAnalysisRequest, settings: Settings) -> None:
+    """Every URL the server would fetch for this request must name an allowed host (400)."""
+    allowed = settings.effective_allowed_hosts()
+    urls = [request.jira_url, request.tests_repo_url]
+    urls += [repo.url for repo in request.additional_repos or []]
+    for url in urls:
+        if url:
+            check_url_allowed(split_repo_ref(url)[0], allowed)

@@ -73,6 +73,17 @@ update jobs
  where id = $1
 """
 
+# PRODUCT BUG groups go to the jira_enricher first: the job stays running, in the
+# enriching_jira phase, under a lease the reconciler watches.
+hand_to_jira = """
+update jobs
+   set phase = 'enriching_jira', summary = $2, result = $3, failure_count = $4,
+       lease_until = now() + make_interval(secs => $5), updated_at = now(),
+       progress_log = progress_log || jsonb_build_array(
+           jsonb_build_object('phase', 'enriching_jira', 'timestamp', extract(epoch from now())))
+ where id = $1
+"""
+
 _FAILURE_COLUMNS = [
     "job_id",
     "analysis_id",
@@ -101,7 +112,9 @@ async def save_completed(
     totals: list[RunTotals],
     flaky_tests: Sequence[tuple[str, int, str]] = (),
     outputs: Sequence[CompressedOutput] = (),
+    jira_lease_s: float | None = None,
 ) -> None:
+    """Save everything; complete the job, or (with `jira_lease_s`) hand it to Jira."""
     async with conn.transaction():
         for sql in clear_job_rows:
             await conn.execute(sql, job_id)
@@ -184,5 +197,10 @@ async def save_completed(
                     "outcome",
                 ],
             )
+        if jira_lease_s is not None:
+            await conn.execute(
+                hand_to_jira, job_id, summary, result, failure_count, float(jira_lease_s)
+            )
+            return
         await conn.execute(finish_completed, job_id, summary, result, failure_count)
         await notify_done(conn, job_id)

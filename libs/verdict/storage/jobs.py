@@ -26,6 +26,7 @@ class NewJob:
     jenkins_url: str = ""
     ai_provider: str = ""
     ai_model: str = ""
+    secrets: bytes | None = None  # encrypted request credentials, see job_secrets
 
 
 insert_job = """
@@ -61,6 +62,8 @@ async def create_job(conn: Conn, job: NewJob) -> uuid.UUID:
         await conn.execute(
             insert_input, job_id, job.content_type, len(job.payload), compress(job.payload)
         )
+        if job.secrets:
+            await save_secrets(conn, job_id, job.secrets)
     return job_id
 
 
@@ -175,7 +178,7 @@ async def list_recent(conn: Conn, limit: int) -> list[asyncpg.Record]:
 
 
 select_stale = """
-select id, kind from jobs
+select id, kind, phase from jobs
  where (status = 'pending' and created_at < now() - make_interval(secs => $1))
     or (status in ('running', 'waiting') and lease_until < now())
  order by created_at
@@ -198,3 +201,24 @@ update jobs set status = 'pending', lease_until = null, updated_at = now()
 async def release(conn: Conn, job_id: uuid.UUID) -> None:
     """Give a job back after a crash-like error, so its retry can claim it at once."""
     await conn.execute(release_job, job_id)
+
+
+upsert_secrets = """
+insert into job_secrets (job_id, payload) values ($1, $2)
+on conflict (job_id) do update set payload = excluded.payload
+"""
+select_secrets = "select payload from job_secrets where job_id = $1"
+delete_secrets = "delete from job_secrets where job_id = $1"
+
+
+async def save_secrets(conn: Conn, job_id: uuid.UUID, payload: bytes) -> None:
+    await conn.execute(upsert_secrets, job_id, payload)
+
+
+async def load_secrets(conn: Conn, job_id: uuid.UUID) -> bytes | None:
+    payload: bytes | None = await conn.fetchval(select_secrets, job_id)
+    return payload
+
+
+async def forget_secrets(conn: Conn, job_id: uuid.UUID) -> None:
+    await conn.execute(delete_secrets, job_id)
