@@ -48,7 +48,7 @@ def base_settings() -> Settings:
         redis_url=_test_redis_url(env.redis_url),
         queue_prefix=f"verdict-test-{os.getpid()}",
         reconcile_grace_s=0,
-        sync_timeout_s=20,
+        sync_timeout_s=60,
         env="development",
     )
 

@@ -10,8 +10,50 @@ import logging
 import sys
 
 import structlog
+from structlog.typing import EventDict, WrappedLogger
 
+from verdict.contracts.requests import is_secret_key
 from verdict.settings import Settings
+
+REDACTED = "[redacted]"
+# Besides the contract's stripped keys and *_token/_password/_pat/_secret: keys, cookies
+# and credentials under the names this service itself uses.
+_ALSO_SECRET = frozenset(
+    {
+        "api_key",
+        "new_key",
+        "new_api_key",
+        "admin_key",
+        "authorization",
+        "cookie",
+        "set-cookie",
+        "password",
+        "token",
+        "secret",
+        "encryption_key",
+    }
+)
+
+
+def _is_secret(key: object) -> bool:
+    return isinstance(key, str) and (key.lower() in _ALSO_SECRET or is_secret_key(key.lower()))
+
+
+def _scrub(value: object, depth: int = 0) -> object:
+    if depth > 8:
+        return value
+    if isinstance(value, dict):
+        return {k: REDACTED if _is_secret(k) else _scrub(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_scrub(v, depth + 1) for v in value]
+    return value
+
+
+def redact_secrets(_logger: WrappedLogger, _name: str, event: EventDict) -> EventDict:
+    """Replace the value of every secret-named field, at any depth, before rendering."""
+    for key, value in list(event.items()):
+        event[key] = REDACTED if _is_secret(key) else _scrub(value)
+    return event
 
 
 def configure_logging(settings: Settings, *, service: str) -> None:
@@ -23,6 +65,7 @@ def configure_logging(settings: Settings, *, service: str) -> None:
         renderer = structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
     shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
+        redact_secrets,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]

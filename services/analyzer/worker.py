@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -11,8 +12,10 @@ from arq import Retry, cron, func
 
 from verdict.analysis.direct import run_direct_analysis
 from verdict.analysis.engine import TriageEngine
+from verdict.analysis.jenkins import run_jenkins_analysis
 from verdict.logging import get_logger
-from verdict.queue import ANALYZE_FAILURES, redis_settings
+from verdict.progress import Progress
+from verdict.queue import ANALYZE_FAILURES, ANALYZE_JENKINS, enqueue_jira, redis_settings
 from verdict.reconcile import reconcile
 from verdict.settings import Settings
 from verdict.storage import jobs as jobs_repo
@@ -44,21 +47,60 @@ async def shutdown(ctx: dict[str, Any]) -> None:
 async def analyze_failures(ctx: dict[str, Any], job_id: str) -> str:
     structlog.contextvars.bind_contextvars(job_id=job_id)
     try:
-        outcome = await run_direct_analysis(ctx["engine"], uuid.UUID(job_id))
+        progress = Progress(ctx.get("redis"), ctx["settings"], uuid.UUID(job_id))
+        outcome = await run_direct_analysis(
+            ctx["engine"], uuid.UUID(job_id), progress=progress, hand_to_jira=_jira_hand_off(ctx)
+        )
     except Exception as exc:
-        async with ctx["pg"].acquire() as conn:
-            if ctx["job_try"] >= MAX_TRIES:
-                detail = f"analysis failed after {MAX_TRIES} attempts: {exc}"
-                await jobs_repo.mark_failed(conn, uuid.UUID(job_id), detail, "ANALYSIS_FAILED")
-                log.exception("analysis failed for good")
-                return detail
-            await jobs_repo.release(conn, uuid.UUID(job_id))
-        log.exception("analysis crashed, retrying", job_try=ctx["job_try"])
-        raise Retry(defer=RETRY_SCHEDULE[ctx["job_try"] - 1]) from exc
+        return await _crashed(ctx, job_id, exc)
     finally:
         structlog.contextvars.unbind_contextvars("job_id")
     log.info("analysis done", job_id=job_id, outcome=outcome)
     return outcome
+
+
+async def analyze_jenkins(ctx: dict[str, Any], job_id: str, poll_token: int | None = None) -> str:
+    """A Jenkins build: analysed, or (still running) re-deferred with `_defer_by`."""
+    structlog.contextvars.bind_contextvars(job_id=job_id)
+    try:
+        outcome = await run_jenkins_analysis(
+            ctx["engine"],
+            ctx.get("redis"),
+            uuid.UUID(job_id),
+            poll_token,
+            hand_to_jira=_jira_hand_off(ctx),
+        )
+    except Exception as exc:
+        return await _crashed(ctx, job_id, exc)
+    finally:
+        structlog.contextvars.unbind_contextvars("job_id")
+    log.info("analysis done", job_id=job_id, outcome=outcome)
+    return outcome
+
+
+def _jira_hand_off(ctx: dict[str, Any]) -> Callable[[uuid.UUID], Awaitable[bool]]:
+    """Queue a saved analysis for the jira_enricher (its PRODUCT BUG groups)."""
+
+    async def hand_off(job_id: uuid.UUID) -> bool:
+        return await enqueue_jira(ctx["redis"], ctx["settings"], job_id)
+
+    return hand_off
+
+
+async def _crashed(ctx: dict[str, Any], job_id: str, exc: Exception) -> str:
+    """A crash-like error: retry on the schedule, then record the failure for good."""
+    async with ctx["pg"].acquire() as conn:
+        if ctx["job_try"] >= MAX_TRIES:
+            detail = f"analysis failed after {MAX_TRIES} attempts: {exc}"
+            await jobs_repo.mark_failed(conn, uuid.UUID(job_id), detail, "ANALYSIS_FAILED")
+            log.exception("analysis failed for good")
+            await Progress(ctx.get("redis"), ctx["settings"], uuid.UUID(job_id)).done(
+                "failed", error=detail
+            )
+            return detail
+        await jobs_repo.release(conn, uuid.UUID(job_id))
+    log.exception("analysis crashed, retrying", job_try=ctx["job_try"])
+    raise Retry(defer=RETRY_SCHEDULE[ctx["job_try"] - 1]) from exc
 
 
 async def reconcile_jobs(ctx: dict[str, Any]) -> int:
@@ -73,6 +115,12 @@ def worker_options(settings: Settings) -> dict[str, Any]:
             func(
                 analyze_failures,
                 name=ANALYZE_FAILURES,
+                max_tries=MAX_TRIES,
+                timeout=settings.job_timeout_s,
+            ),
+            func(
+                analyze_jenkins,
+                name=ANALYZE_JENKINS,
                 max_tries=MAX_TRIES,
                 timeout=settings.job_timeout_s,
             ),

@@ -16,6 +16,7 @@ from services.gateway.routes import (
     health,
     history,
     jenkins,
+    openapi,
     progress,
     results,
     rules,
@@ -66,6 +67,7 @@ def create_app(settings: Settings) -> web.Application:
         tracker.routes,
         webhooks.routes,
         rules.routes,
+        openapi.routes,
     ):
         app.add_routes(table)
     return app

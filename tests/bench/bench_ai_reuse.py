@@ -22,23 +22,23 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from pydantic import SecretStr  # noqa: E402
+from pydantic import SecretStr
 
-from tests.fakes.llm import FakeLLM, Reply, answer_json, openai_app, start  # noqa: E402
-from verdict.analysis.direct import run_direct_analysis  # noqa: E402
-from verdict.analysis.engine import TriageEngine  # noqa: E402
-from verdict.analysis.inputs import JSON_FAILURES, encode_failures  # noqa: E402
-from verdict.contracts.requests import TestFailure  # noqa: E402
-from verdict.settings import Settings  # noqa: E402
-from verdict.storage import jobs as jobs_repo  # noqa: E402
-from verdict.storage.migrate import migrate  # noqa: E402
-from verdict.storage.pool import (  # noqa: E402
+from tests.fakes.llm import FakeLLM, Reply, answer_json, openai_app, start
+from verdict.analysis.direct import run_direct_analysis
+from verdict.analysis.engine import TriageEngine
+from verdict.analysis.inputs import JSON_FAILURES, encode_failures
+from verdict.contracts.requests import TestFailure
+from verdict.settings import Settings
+from verdict.storage import jobs as jobs_repo
+from verdict.storage.migrate import migrate
+from verdict.storage.pool import (
     create_pool,
     drop_database,
     ensure_database,
     with_database,
 )
-from verdict.triage.providers import AiLimiter  # noqa: E402
+from verdict.triage.providers import AiLimiter
 
 BUILDS, FAILURES, CAUSES = 10, 1000, 25
 CAUSE_TEXT = [
@@ -70,8 +70,9 @@ def failures_for(build: int) -> list[TestFailure]:
             f"line {build * 7 + k}, in {step}_{component}"
             for k, step in enumerate(STEPS)
         )
-        out.append(TestFailure(test_name=f"tests.t{i}.test_{i}", error_message=message,
-                               stack_trace=stack))
+        out.append(
+            TestFailure(test_name=f"tests.t{i}.test_{i}", error_message=message, stack_trace=stack)
+        )
     return out
 
 
@@ -86,7 +87,9 @@ def jji_calls(failures: list[TestFailure]) -> int:
     return len(keys)
 
 
-async def run_series(settings: Settings, reuse: bool, fake: FakeLLM) -> list[tuple[int, float, int]]:
+async def run_series(
+    settings: Settings, reuse: bool, fake: FakeLLM
+) -> list[tuple[int, float, int]]:
     pool = await create_pool(settings.database_url)
     await pool.execute("truncate jobs, ai_usage cascade")
     rows = []
@@ -94,11 +97,21 @@ async def run_series(settings: Settings, reuse: bool, fake: FakeLLM) -> list[tup
         engine = TriageEngine(pool, settings, http, AiLimiter(settings.max_concurrent_ai_calls))
         for build in range(1, BUILDS + 1):
             failures = failures_for(build)
-            params = {"ai_provider": "openai", "ai_model": "bench-model",
-                      "force_fresh_analysis": not reuse}
-            job = jobs_repo.NewJob("failures", params, JSON_FAILURES, encode_failures(failures),
-                                   job_name="bench/job", build_number=build,
-                                   ai_provider="openai", ai_model="bench-model")
+            params = {
+                "ai_provider": "openai",
+                "ai_model": "bench-model",
+                "force_fresh_analysis": not reuse,
+            }
+            job = jobs_repo.NewJob(
+                "failures",
+                params,
+                JSON_FAILURES,
+                encode_failures(failures),
+                job_name="bench/job",
+                build_number=build,
+                ai_provider="openai",
+                ai_model="bench-model",
+            )
             async with pool.acquire() as conn:
                 job_id = await jobs_repo.create_job(conn, job)
             before = len(fake.requests)
@@ -130,24 +143,31 @@ async def main() -> None:
         await server.close()
         await drop_database(settings.database_url)
 
-    print(f"{BUILDS} builds x {FAILURES} failures from {CAUSES} root causes; "
-          f"fake OpenAI-compatible server answering in 200 ms; "
-          f"VERDICT_MAX_CONCURRENT_AI_CALLS={settings.max_concurrent_ai_calls}")
-    print(f"{'build':>5} {'calls(reuse)':>13} {'wall(reuse)':>12} {'calls(off)':>11} "
-          f"{'wall(off)':>10} {'JJI calls':>10}")
+    print(
+        f"{BUILDS} builds x {FAILURES} failures from {CAUSES} root causes; "
+        f"fake OpenAI-compatible server answering in 200 ms; "
+        f"VERDICT_MAX_CONCURRENT_AI_CALLS={settings.max_concurrent_ai_calls}"
+    )
+    print(
+        f"{'build':>5} {'calls(reuse)':>13} {'wall(reuse)':>12} {'calls(off)':>11} "
+        f"{'wall(off)':>10} {'JJI calls':>10}"
+    )
     for b, ((c_on, t_on, jji), (c_off, t_off, _)) in enumerate(zip(on, off, strict=True), 1):
         print(f"{b:>5} {c_on:>13} {t_on:>11.2f}s {c_off:>11} {t_off:>9.2f}s {jji:>10}")
     first, later = on[0][0], sum(r[0] for r in on[1:])
     jji_total = sum(r[2] for r in on)
-    print(f"AI calls build 1: {first} (target {CAUSES}) "
-          f"{'PASS' if first == CAUSES else 'MISS'}")
+    print(f"AI calls build 1: {first} (target {CAUSES}) {'PASS' if first == CAUSES else 'MISS'}")
     print(f"AI calls builds 2-{BUILDS}: {later} (target 0) {'PASS' if later == 0 else 'MISS'}")
-    print(f"total AI calls: Verdict {first + later} with reuse, "
-          f"{sum(r[0] for r in off)} without; jenkins-job-insight grouping {jji_total} "
-          f"(ratio {jji_total / max(first + later, 1):.0f}x fewer)")
+    print(
+        f"total AI calls: Verdict {first + later} with reuse, "
+        f"{sum(r[0] for r in off)} without; jenkins-job-insight grouping {jji_total} "
+        f"(ratio {jji_total / max(first + later, 1):.0f}x fewer)"
+    )
     wall_on, wall_off = sum(r[1] for r in on), sum(r[1] for r in off)
-    print(f"wall time for {BUILDS} builds: {wall_on:.1f}s with reuse, {wall_off:.1f}s without "
-          f"({wall_off / wall_on:.1f}x)")
+    print(
+        f"wall time for {BUILDS} builds: {wall_on:.1f}s with reuse, {wall_off:.1f}s without "
+        f"({wall_off / wall_on:.1f}x)"
+    )
 
 
 if __name__ == "__main__":

@@ -10,13 +10,14 @@ import asyncio
 import contextlib
 import uuid
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import asyncpg
 
 from verdict.analysis.engine import TriageEngine
-from verdict.analysis.inputs import DecodedInput, decode_input
+from verdict.analysis.inputs import DecodedInput, StoredXml, decode_input
+from verdict.analysis.jira_enrich import has_product_bugs, jira_enabled
 from verdict.analysis.model import FailureInput, Group, group_failures
 from verdict.analysis.result import failure_analyses, summarize
 from verdict.contracts.results import FailureAnalysis, FailureAnalysisResult
@@ -29,6 +30,8 @@ from verdict.storage import jobs as jobs_repo
 from verdict.storage.analyses import CompressedOutput
 
 log = get_logger(__name__)
+
+JiraHandOff = Callable[[uuid.UUID], Awaitable[object]]
 
 
 @contextlib.asynccontextmanager
@@ -53,9 +56,17 @@ async def lease_kept(
 
 
 async def run_direct_analysis(
-    engine: TriageEngine, job_id: uuid.UUID, *, progress: Progress | None = None
+    engine: TriageEngine,
+    job_id: uuid.UUID,
+    *,
+    progress: Progress | None = None,
+    hand_to_jira: JiraHandOff | None = None,
 ) -> str:
-    """Analyse one direct-failure job. Returns what happened, for the worker's log."""
+    """Analyse one direct-failure job. Returns what happened, for the worker's log.
+
+    With PRODUCT BUG groups and Jira enabled, the job is saved in the enriching_jira
+    phase and `hand_to_jira(job_id)` queues the jira_enricher, which completes it.
+    """
     pool, settings = engine.pool, engine.settings
     progress = progress or Progress(None, settings, job_id)
     async with pool.acquire() as conn:
@@ -63,7 +74,7 @@ async def run_direct_analysis(
         if claimed is None:
             status = await jobs_repo.job_status(conn, job_id)
             return f"not claimed (status {status})"
-        content_type, payload = await jobs_repo.load_input(conn, job_id)
+        content_type, payload = await jobs_repo.load_stored_input(conn, job_id)
     await progress.phase("analyzing", status="running")
 
     try:
@@ -80,6 +91,11 @@ async def run_direct_analysis(
 
     await progress.phase("saving", status="running")
 
+    jira = (
+        hand_to_jira is not None
+        and jira_enabled(claimed["request_params"], settings)
+        and has_product_bugs(result)
+    )
     async with pool.acquire() as conn:
         await analyses_repo.save_completed(
             conn,
@@ -92,7 +108,12 @@ async def run_direct_analysis(
             totals=decoded.totals,
             flaky_tests=decoded.flaky_tests,
             outputs=outputs,
+            jira_lease_s=settings.job_lease_s if jira else None,
         )
+    if jira and hand_to_jira is not None:
+        await progress.phase("enriching_jira", status="running")
+        await hand_to_jira(job_id)
+        return f"analysed, handed to Jira: {summary}"
     await progress.done("completed", summary=summary)
     return f"completed: {summary}"
 
@@ -119,7 +140,7 @@ async def _analyse(
     if decoded.xml is not None:
         outputs.append(
             await asyncio.to_thread(
-                _enrich, decoded.xml, decoded.failures, failures, _report_url(settings, job_id)
+                _enrich, decoded.xml, decoded.failures, failures, report_url(settings, job_id)
             )
         )
     result = FailureAnalysisResult(
@@ -133,12 +154,12 @@ async def _analyse(
     return result.model_dump(mode="json"), groups, decoded, summary, outputs
 
 
-def _report_url(settings: Settings, job_id: uuid.UUID) -> str | None:
+def report_url(settings: Settings, job_id: uuid.UUID) -> str | None:
     base = settings.public_base_url.rstrip("/")
     return f"{base}/results/{job_id}" if base else None
 
 
-class _CompressingSink:
+class CompressingSink:
     """Receives the enriched XML as it is written and keeps only its compressed form."""
 
     def __init__(self) -> None:
@@ -156,7 +177,7 @@ class _CompressingSink:
 
 
 def _enrich(
-    xml: bytes,
+    xml: StoredXml,
     inputs: list[FailureInput],
     analyses: list[FailureAnalysis],
     report_url: str | None,
@@ -168,7 +189,7 @@ def _enrich(
         (failure.classname, failure.name): analysis.model_dump(mode="json")
         for failure, analysis in zip(inputs, analyses, strict=True)
     }
-    sink = _CompressingSink()
-    enrich_report_to(sink, xml, by_identity, report_url=report_url, encoding="utf-8")
+    sink = CompressingSink()
+    enrich_report_to(sink, xml.open(), by_identity, report_url=report_url, encoding="utf-8")
     payload = sink.finish()
     return CompressedOutput("enriched_xml", sink.size, payload)

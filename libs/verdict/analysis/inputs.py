@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zlib
 from dataclasses import dataclass, field
 
 from verdict.analysis.model import FailureInput
@@ -14,23 +15,65 @@ JSON_FAILURES = "application/vnd.verdict.failures+json"
 JUNIT_XML = "application/xml"
 
 
+class ZlibReader:
+    """A file-like view of zlib-compressed bytes, decompressed as it is read.
+
+    A 50 MB report is stored compressed (~5 MB); parsing and enriching read it
+    through this, so its decompressed form never sits in memory whole.
+    """
+
+    _CHUNK = 1 << 16
+
+    def __init__(self, compressed: bytes) -> None:
+        self._source = memoryview(compressed)
+        self._pos = 0
+        self._inflate = zlib.decompressobj()
+        self._buffer = bytearray()
+        self._eof = False
+
+    def read(self, size: int = -1) -> bytes:
+        want = size if size is not None and size >= 0 else 1 << 62
+        while len(self._buffer) < want and not self._eof:
+            chunk = self._source[self._pos : self._pos + self._CHUNK]
+            self._pos += len(chunk)
+            if chunk:
+                self._buffer += self._inflate.decompress(chunk)
+            else:
+                self._buffer += self._inflate.flush()
+                self._eof = True
+        out = bytes(self._buffer[:want])
+        del self._buffer[:want]  # CPython drops a bytearray's head without copying the rest
+        return out
+
+
+@dataclass(frozen=True)
+class StoredXml:
+    """The report as stored: zlib-compressed UTF-8 (whatever its prolog claims)."""
+
+    compressed: bytes
+
+    def open(self) -> ZlibReader:
+        return ZlibReader(self.compressed)
+
+
 @dataclass
 class DecodedInput:
     failures: list[FailureInput]
     totals: list[RunTotals] = field(default_factory=list)
     flaky_tests: list[tuple[str, int, str]] = field(default_factory=list)
-    xml: bytes | None = None  # the report as stored: UTF-8, whatever its prolog claims
+    xml: StoredXml | None = None
 
 
 def encode_failures(failures: list[TestFailure]) -> bytes:
     return json.dumps([f.model_dump(mode="json") for f in failures]).encode("utf-8")
 
 
-def decode_input(content_type: str, payload: bytes, *, max_output_bytes: int) -> DecodedInput:
+def decode_input(content_type: str, stored: bytes, *, max_output_bytes: int) -> DecodedInput:
+    """Decode a job input as job_inputs stores it (zlib-compressed)."""
     if content_type == JSON_FAILURES:
-        return _decode_json_failures(payload)
+        return _decode_json_failures(zlib.decompress(stored))
     if content_type == JUNIT_XML:
-        return _decode_junit(payload, max_output_bytes=max_output_bytes)
+        return _decode_junit(StoredXml(stored), max_output_bytes=max_output_bytes)
     raise InvalidInput(f"unsupported stored input type {content_type!r}")
 
 
@@ -48,12 +91,12 @@ def _decode_json_failures(payload: bytes) -> DecodedInput:
     return DecodedInput(failures, [RunTotals(total=len(failures), failed=len(failures))])
 
 
-def _decode_junit(payload: bytes, *, max_output_bytes: int) -> DecodedInput:
+def _decode_junit(xml: StoredXml, *, max_output_bytes: int) -> DecodedInput:
     from verdict.junit import parse_report
 
-    # Parse the stored bytes directly (no decoded twin of a 50 MB report): they are the
-    # UTF-8 encoding of the `raw_xml` text, so the prolog's declared encoding is stale.
-    report = parse_report(payload, max_output_bytes=max_output_bytes, encoding="utf-8")
+    # Streamed from the compressed bytes: they are the UTF-8 encoding of the `raw_xml`
+    # text, so the prolog's declared encoding is stale.
+    report = parse_report(xml.open(), max_output_bytes=max_output_bytes, encoding="utf-8")
     failures = [
         FailureInput(
             test_name=case.test_name,
@@ -73,4 +116,4 @@ def _decode_junit(payload: bytes, *, max_output_bytes: int) -> DecodedInput:
         flaky=report.flaky_count,
     )
     flaky = [("", 0, case.test_name) for case in report.flaky]
-    return DecodedInput(failures, [totals], flaky, xml=payload)
+    return DecodedInput(failures, [totals], flaky, xml=xml)

@@ -18,7 +18,7 @@ import aiohttp
 from arq.connections import ArqRedis
 from redis.exceptions import RedisError
 
-from verdict.analysis.direct import lease_kept
+from verdict.analysis.direct import JiraHandOff, lease_kept
 from verdict.analysis.engine import TriageEngine
 from verdict.analysis.jenkins_collect import (
     Collector,
@@ -27,6 +27,7 @@ from verdict.analysis.jenkins_collect import (
     console_text,
 )
 from verdict.analysis.jenkins_request import decode_secrets, target
+from verdict.analysis.jira_enrich import has_product_bugs, jira_enabled
 from verdict.analysis.model import Group, group_failures
 from verdict.analysis.result import failure_analyses, summarize
 from verdict.contracts.jenkins import AnalysisResult, ChildJobAnalysis
@@ -63,8 +64,14 @@ async def run_jenkins_analysis(
     redis: ArqRedis | None,
     job_id: uuid.UUID,
     poll_token: int | None = None,
+    *,
+    hand_to_jira: JiraHandOff | None = None,
 ) -> str:
-    """Analyse (or keep waiting for) one Jenkins job. Returns what happened, for the log."""
+    """Analyse (or keep waiting for) one Jenkins job. Returns what happened, for the log.
+
+    As in the direct path: with PRODUCT BUG groups and Jira enabled, the job is saved
+    in the enriching_jira phase and `hand_to_jira(job_id)` queues the jira_enricher.
+    """
     pool, settings = engine.pool, engine.settings
     progress = Progress(redis, settings, job_id)
     async with pool.acquire() as conn:
@@ -100,7 +107,7 @@ async def run_jenkins_analysis(
                 ) from None
             if info.building and _wait_for_completion(params, settings):
                 return await _keep_waiting(engine, redis, progress, claimed, params, info)
-            return await _analyse(engine, api, progress, claimed, params, info)
+            return await _analyse(engine, api, progress, claimed, params, info, hand_to_jira)
     except VerdictError as exc:
         async with pool.acquire() as conn:
             await jobs_repo.mark_failed(conn, job_id, exc.detail, exc.error_code)
@@ -198,6 +205,7 @@ async def _analyse(
     claimed: Any,
     params: dict[str, Any],
     info: BuildInfo,
+    hand_to_jira: JiraHandOff | None,
 ) -> str:
     settings, pool = engine.settings, engine.pool
     job_id: uuid.UUID = claimed["id"]
@@ -214,9 +222,8 @@ async def _analyse(
             f"Build {job_name} #{number} passed ({info.result}): nothing to analyze. "
             'Send "force": true to analyze it anyway.'
         )
-        return await _save(
-            engine, progress, claimed, params, info, Scope("", 0, build_url, 0), [], summary
-        )
+        top = Scope("", 0, build_url, 0)
+        return await _save(engine, progress, claimed, params, info, top, [], summary, None)
 
     async def child_seen(scope: Scope) -> None:
         await progress.publish(
@@ -259,7 +266,7 @@ async def _analyse(
         summary += f" (build and {children} failed child job(s))"
     if top.notes:
         summary += ". Note: " + "; ".join(top.notes)
-    return await _save(engine, progress, claimed, params, info, top, groups, summary)
+    return await _save(engine, progress, claimed, params, info, top, groups, summary, hand_to_jira)
 
 
 async def _save(
@@ -271,6 +278,7 @@ async def _save(
     top: Scope,
     groups: list[Group],
     summary: str,
+    hand_to_jira: JiraHandOff | None,
 ) -> str:
     job_id: uuid.UUID = claimed["id"]
     ordered = [f for scope in top.walk() for f in scope.failures]
@@ -293,6 +301,12 @@ async def _save(
         build_result=info.result,
     )
     totals = [s.totals for s in top.walk() if s.totals is not None]
+    payload = result.model_dump(mode="json")
+    jira = (
+        hand_to_jira is not None
+        and jira_enabled(params, engine.settings)
+        and has_product_bugs(payload)
+    )
     await progress.phase(SAVING, status="running")
     async with engine.pool.acquire() as conn:
         await analyses_repo.save_completed(
@@ -301,10 +315,15 @@ async def _save(
             job_name=claimed["job_name"],
             build_number=claimed["build_number"],
             groups=groups,
-            result=result.model_dump(mode="json"),
+            result=payload,
             summary=summary,
             totals=list({(t.child_job_name, t.child_build_number): t for t in totals}.values()),
+            jira_lease_s=engine.settings.job_lease_s if jira else None,
         )
+    if jira and hand_to_jira is not None:
+        await progress.phase("enriching_jira", status="running")
+        await hand_to_jira(job_id)
+        return f"analysed, handed to Jira: {summary}"
     await progress.done("completed", summary=summary)
     return f"completed: {summary}"
 

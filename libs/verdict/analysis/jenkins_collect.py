@@ -197,7 +197,15 @@ def _console_failure(scope: Scope, excerpt: str) -> FailureInput:
     if excerpt.startswith("--- error lines"):
         section = excerpt.split("\n--- last ", 1)[0]
         error_lines = [ln.split(": ", 1)[-1] for ln in section.splitlines()[1:] if ": " in ln]
-    first = next((ln for ln in error_lines if ERROR_RE.search(ln.encode())), "")
+    # "Finished: FAILURE" says that it failed, not why.
+    first = next(
+        (
+            ln
+            for ln in error_lines
+            if ERROR_RE.search(ln.encode()) and not ln.lstrip().startswith("Finished:")
+        ),
+        "",
+    )
     message = first.strip() or f"Build finished with result {scope.result or 'UNKNOWN'}"
     name, number = scope.key
     return FailureInput(

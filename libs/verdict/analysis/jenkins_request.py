@@ -19,6 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import ValidationError
 
 from verdict.analysis.providers import check_ai_config
+from verdict.analysis.secrets import seal
 from verdict.contracts.jenkins import SECRET_OVERRIDES, AnalyzeRequest
 from verdict.contracts.requests import split_repo_ref, stored_request_params
 from verdict.errors import BadRequest
@@ -83,6 +84,8 @@ def prepare_job(body: AnalyzeRequest, settings: Settings) -> NewJob:
         jenkins_url=build_url(base, body.job_name, body.build_number),
         ai_provider=provider,
         ai_model=model,
+        # The Jira and GitHub tokens also go where the jira_enricher reads them (encrypted).
+        secrets=seal(settings, {k: v for k, v in secrets.items() if not k.startswith("jenkins_")}),
     )
 
 

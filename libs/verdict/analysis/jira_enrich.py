@@ -151,15 +151,20 @@ async def _re_enrich_xml(
     if "enriched_xml" not in await enrichment_repo.output_names(conn, job_id):
         return []
     from verdict.analysis.direct import CompressingSink, report_url
+    from verdict.analysis.inputs import StoredXml
     from verdict.junit import enrich_report_to
 
-    _, payload = await jobs_repo.load_input(conn, job_id)
+    _, stored = await jobs_repo.load_stored_input(conn, job_id)
     identities = await enrichment_repo.junit_identities(conn, job_id)
     by_identity = {
         identities[f["test_name"]]: f for f in result["failures"] if f["test_name"] in identities
     }
     sink = CompressingSink()
     enrich_report_to(
-        sink, payload, by_identity, report_url=report_url(settings, job_id), encoding="utf-8"
+        sink,
+        StoredXml(stored).open(),
+        by_identity,
+        report_url=report_url(settings, job_id),
+        encoding="utf-8",
     )
     return [("enriched_xml", sink.size, sink.finish())]

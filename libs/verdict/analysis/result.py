@@ -14,9 +14,13 @@ from verdict.contracts.results import (
 )
 from verdict.triage.builtin import CODE_ISSUE, PRODUCT_BUG
 
+# How many names each failure's analysis.affected_tests lists (the total is beside it).
+MAX_AFFECTED_TESTS = 50
+
 
 def analysis_detail(group: Group) -> AnalysisDetail:
     ga: GroupAnalysis | None = group.analysis
+    affected = group.affected_tests
     if ga is None:
         raise ValueError(f"group {group.signature} has not been analysed")
     # The contract sends `false` where a class has no fix or bug report.
@@ -28,7 +32,10 @@ def analysis_detail(group: Group) -> AnalysisDetail:
         bug = ProductBugReport.model_validate(ga.product_bug_report)
     return AnalysisDetail(
         classification=ga.classification,
-        affected_tests=group.affected_tests,
+        # Capped: every failure of a group carries the list, so a group of n tests
+        # would otherwise cost n^2 names in the result and in enriched_xml.
+        affected_tests=affected[:MAX_AFFECTED_TESTS],
+        affected_tests_total=len(affected),
         details=ga.details,
         artifacts_evidence=ga.evidence,
         code_fix=code_fix,

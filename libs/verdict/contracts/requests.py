@@ -80,7 +80,8 @@ def split_repo_ref(url: str) -> tuple[str, str]:
     (`host:8443/`) and scp-style remotes (`git@host:org/repo`) are left alone.
     """
     head, sep, tail = url.rpartition(":")
-    if not sep or "/" in tail or not tail or head.endswith(("http", "https", "ssh", "git")):
+    # No slash before the colon: it is the scheme's (`https:`) or scp's host colon.
+    if not sep or not tail or "/" in tail or "/" not in head:
         return url, ""
     return head, tail
 

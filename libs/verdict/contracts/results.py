@@ -37,6 +37,7 @@ class ProductBugReport(BaseModel):
 class AnalysisDetail(BaseModel):
     classification: str = ""
     affected_tests: list[str] = Field(default_factory=list)
+    affected_tests_total: int = 0  # Verdict: the group's size; affected_tests lists 50 at most
     details: str = ""
     artifacts_evidence: str = ""
     code_fix: CodeFix | Literal[False] | None = False

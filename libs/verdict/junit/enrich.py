@@ -24,12 +24,13 @@ from verdict.junit.annotations import (
     analysis_summary,
 )
 from verdict.junit.parse import FAILED_TAGS, FLAKY_TAGS, _identity
+from verdict.junit.source import BinaryStream
 
 _DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
 
 def enrich_report(
-    data: bytes | str,
+    data: bytes | str | BinaryStream,
     analyses: Mapping[tuple[str, str], Mapping[str, Any]],
     *,
     report_url: str | None = None,
@@ -61,7 +62,7 @@ class ByteSink(Protocol):
 
 def enrich_report_to(
     sink: ByteSink,
-    data: bytes | str,
+    data: bytes | str | BinaryStream,
     analyses: Mapping[tuple[str, str], Mapping[str, Any]],
     *,
     report_url: str | None = None,

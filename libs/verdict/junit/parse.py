@@ -36,7 +36,7 @@ from typing import Any
 
 from verdict.junit.errors import JUnitError
 from verdict.junit.model import CaseResult, FailureDetail, JUnitReport, SuiteResult
-from verdict.junit.source import iter_events
+from verdict.junit.source import BinaryStream, iter_events
 from verdict.junit.values import bound_text, first_line, parse_time
 
 # Attribute values this module reads are refused above this size: no test name or
@@ -51,7 +51,7 @@ _OUTSIDE_ANY_SUITE = -2  # depth of the pseudo-suite holding stray testcases
 
 
 def parse_report(
-    data: bytes | str,
+    data: bytes | str | BinaryStream,
     *,
     max_output_bytes: int = 65536,
     max_depth: int = 256,

@@ -17,7 +17,7 @@ import codecs
 import io
 import re
 from collections.abc import Iterator
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from lxml import etree
 
@@ -61,7 +61,7 @@ class _TextReader:
 
 
 def iter_events(
-    data: bytes | str,
+    data: bytes | str | BinaryStream,
     events: tuple[str, ...],
     *,
     max_depth: int,
@@ -101,7 +101,9 @@ def iter_events(
         raise _syntax_error(exc) from None
 
 
-def _open(data: bytes | str) -> tuple[IO[bytes] | _TextReader, str | None]:
+def _open(
+    data: bytes | str | BinaryStream,
+) -> tuple[IO[bytes] | _TextReader | _HeadThenRest, str | None]:
     if isinstance(data, str):
         # Already decoded: whatever encoding the prolog declares is stale now.
         text = data[1:] if data.startswith("\ufeff") else data
@@ -110,12 +112,65 @@ def _open(data: bytes | str) -> tuple[IO[bytes] | _TextReader, str | None]:
         _refuse_internal_subset(_PrologText.from_text(text))
         return _TextReader(text), "utf-8"
     if not isinstance(data, bytes | bytearray):
+        if hasattr(data, "read"):
+            return _open_stream(data), None
         raise JUnitError("The report must be bytes or text.")
     if not data or data.isspace():
         raise JUnitError("The report is empty.")
     _refuse_internal_subset(_PrologText.from_bytes(bytes(data)))
     # BytesIO shares the caller's buffer; lxml honours the BOM / declared encoding.
     return io.BytesIO(data), None
+
+
+class BinaryStream(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+# A stream's prolog (declaration, comments, DOCTYPE) must end within this many bytes:
+# the internal-subset check has to see the whole prolog before lxml does.
+PROLOG_LIMIT = 1 << 20
+
+
+class _HeadThenRest:
+    """The head read for the prolog check, then the rest of the stream, to lxml."""
+
+    def __init__(self, head: bytes, rest: BinaryStream) -> None:
+        self._head: bytes | None = head
+        self._rest = rest
+
+    def read(self, size: int = -1) -> bytes:
+        if self._head is not None:
+            head, self._head = self._head, None
+            if head:
+                return head
+        return self._rest.read(size)
+
+
+def _open_stream(stream: BinaryStream) -> _HeadThenRest:
+    """A file-like source (say, a decompressing reader): memory stays O(chunk)."""
+    head = b""
+    while len(head) < PROLOG_LIMIT:
+        chunk = stream.read(PROLOG_LIMIT - len(head))
+        if not chunk:
+            break
+        head += chunk
+    if not head or head.isspace():
+        raise JUnitError("The report is empty.")
+    prolog = _PrologText.from_bytes(head)
+    verdict = _scan_prolog(prolog.text)
+    while verdict is None and prolog.grow():
+        verdict = _scan_prolog(prolog.text)
+    if verdict:
+        raise JUnitError(
+            "The report declares a DTD internal subset (<!DOCTYPE ... [ ... ]>); "
+            "entity declarations are refused for safety."
+        )
+    if verdict is None and len(head) >= PROLOG_LIMIT:
+        raise JUnitError(
+            f"The report's prolog (before the root element) is longer than {PROLOG_LIMIT} "
+            "bytes; it is refused rather than parsed unchecked."
+        )
+    return _HeadThenRest(head, stream)
 
 
 def _check_root(root: Any) -> None:

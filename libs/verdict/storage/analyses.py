@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from verdict.analysis.model import Group
+from verdict.storage.history import reveal_labels_for_job
 from verdict.storage.jobs import notify_done
 from verdict.storage.pool import Conn
 
@@ -197,6 +198,8 @@ async def save_completed(
                     "outcome",
                 ],
             )
+        # AI-authored history labels of this job become visible with its analysis.
+        await reveal_labels_for_job(conn, job_id)
         if jira_lease_s is not None:
             await conn.execute(
                 hand_to_jira, job_id, summary, result, failure_count, float(jira_lease_s)

@@ -116,6 +116,14 @@ async def record_phase(conn: Conn, job_id: uuid.UUID, phase: str) -> None:
 select_input = "select content_type, payload from job_inputs where job_id = $1"
 
 
+async def load_stored_input(conn: Conn, job_id: uuid.UUID) -> tuple[str, bytes]:
+    """The input as stored: (content type, zlib-compressed payload)."""
+    row = await conn.fetchrow(select_input, job_id)
+    if row is None:
+        raise NotFound(f"job {job_id} has no stored input")
+    return row["content_type"], row["payload"]
+
+
 async def load_input(conn: Conn, job_id: uuid.UUID) -> tuple[str, bytes]:
     row = await conn.fetchrow(select_input, job_id)
     if row is None:

@@ -8,10 +8,17 @@ from aiohttp import web
 
 from services.gateway.body import read_model
 from services.gateway.keys import PG, REDIS, SETTINGS, WAITER
+from services.gateway.openapi import AnalyzeQuery, Queued, documented
 from verdict.analysis.inputs import JSON_FAILURES, JUNIT_XML, encode_failures
-from verdict.analysis.providers import check_ai_config
+from verdict.analysis.providers import check_ai_config, check_request_urls
+from verdict.analysis.secrets import seal
 from verdict.contracts.envelope import build_result, result_url
-from verdict.contracts.requests import AnalyzeFailuresRequest, stored_request_params
+from verdict.contracts.requests import (
+    SECRET_KEYS,
+    AnalyzeFailuresRequest,
+    stored_request_params,
+)
+from verdict.contracts.results import FailureAnalysisResult
 from verdict.errors import BadRequest, InvalidInput
 from verdict.queue import enqueue_analysis
 from verdict.storage import jobs as jobs_repo
@@ -27,11 +34,19 @@ def _wants_wait(request: web.Request) -> bool:
 
 
 @routes.post("/analyze-failures")
+@documented(
+    request=AnalyzeFailuresRequest,
+    query=AnalyzeQuery,
+    responses={200: FailureAnalysisResult, 202: Queued},
+    summary="Analyze a list of failures or a JUnit XML report",
+    tags=["analysis"],
+)
 async def analyze_failures(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     wait = _wants_wait(request)
     body = await read_model(request, AnalyzeFailuresRequest)
     provider, model = check_ai_config(body, settings)
+    check_request_urls(body, settings)
 
     if body.raw_xml is not None:
         content_type, payload = JUNIT_XML, await asyncio.to_thread(body.raw_xml.encode, "utf-8")
@@ -46,6 +61,7 @@ async def analyze_failures(request: web.Request) -> web.Response:
         payload=payload,
         ai_provider=provider,
         ai_model=model,
+        secrets=seal(settings, body.model_dump(include=SECRET_KEYS)),
     )
     async with request.app[PG].acquire() as conn:
         job_id = await jobs_repo.create_job(conn, job)

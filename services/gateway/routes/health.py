@@ -8,7 +8,9 @@ from collections.abc import Awaitable
 from aiohttp import web
 
 from services.gateway.keys import PG, REDIS, SETTINGS
+from services.gateway.openapi import DependencyHealth, Healthy, documented
 from verdict.contracts.envelope import capabilities
+from verdict.contracts.results import Capabilities
 
 routes = web.RouteTableDef()
 
@@ -16,6 +18,7 @@ _PROBE_TIMEOUT_S = 2.0
 
 
 @routes.get("/health")
+@documented(responses={200: Healthy}, summary="Basic health check", tags=["service"])
 async def health(_request: web.Request) -> web.Response:
     return web.json_response({"status": "healthy"})
 
@@ -29,6 +32,11 @@ async def _probe(check: Awaitable[object]) -> dict[str, str]:
 
 
 @routes.get("/api/health")
+@documented(
+    responses={200: DependencyHealth, 503: DependencyHealth},
+    summary="Postgres and Redis health",
+    tags=["service"],
+)
 async def dependencies_health(request: web.Request) -> web.Response:
     """Postgres and Redis, each on its own; 503 when either is down."""
     postgres = await _probe(request.app[PG].fetchval("select 1"))
@@ -41,5 +49,6 @@ async def dependencies_health(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/capabilities")
+@documented(responses={200: Capabilities}, summary="Configured trackers", tags=["service"])
 async def get_capabilities(request: web.Request) -> web.Response:
     return web.json_response(capabilities(request.app[SETTINGS]).model_dump())

@@ -110,7 +110,9 @@ async def test_rules(request: web.Request) -> web.Response:
     body = await read_model(request, RuleTestRequest)
     ruleset = build_ruleset(await _custom_rules(request))
     matches = match_text(ruleset, body.message, body.stack, body.console)
-    verdict = builtin.classify(body.message, body.stack, body.console, body.test_name, rules=ruleset)
+    verdict = builtin.classify(
+        body.message, body.stack, body.console, body.test_name, rules=ruleset
+    )
     return web.json_response(
         {
             "matches": [

@@ -350,7 +350,10 @@ def test_normalize_message_strips_noise() -> None:
 def test_random_ids_sign_alike_whether_or_not_they_contain_letters() -> None:
     # A random hex id is sometimes all digits; the cause must not split in two then.
     pairs = [
-        ("request to payments-3f9a1c2b.svc timed out", "request to payments-31415926.svc timed out"),
+        (
+            "request to payments-3f9a1c2b.svc timed out",
+            "request to payments-31415926.svc timed out",
+        ),
         ("container 9c1f0e2ab3d4 exited", "container 912345678901 exited"),
         ("pod worker-7f9c8xk2 evicted", "pod worker-12345 evicted"),
     ]

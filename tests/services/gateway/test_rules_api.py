@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from pydantic import SecretStr
 from aiohttp.test_utils import TestClient, TestServer
+from pydantic import SecretStr
 
 from services.gateway.app import create_app
 

@@ -1,0 +1,1 @@
+"""Pure logic of the history endpoints: flakiness formulas, trend, cursor encoding."""

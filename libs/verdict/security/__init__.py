@@ -1,0 +1,1 @@
+"""Secrets at rest and in flight: key hashing, token encryption, rate-limit windows."""

@@ -1,0 +1,108 @@
+"""PRODUCT BUG groups get their existing Jira bugs: analyzer -> jira_enricher -> result."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import pytest
+from arq.worker import Worker
+from pydantic import SecretStr
+
+from services.jira_enricher.worker import worker_options as jira_options
+from tests.fakes.jira import CLOUD_EMAIL, STATE, TOKEN, fake_issue, make_fake_jira, serve
+
+BUG = {
+    "test_name": "tests.api.test_login.test_admin_login",
+    "error_message": "AssertionError: POST /api/login returned 500 Internal Server Error",
+}
+ISSUES = [
+    fake_issue("PROJ-7", "POST /api/login returned 500 Internal Server Error for admin users"),
+    fake_issue("PROJ-9", "Dark mode colours are wrong on the settings page"),
+]
+
+
+@contextlib.asynccontextmanager
+async def jira_server(settings, **kwargs):
+    app = make_fake_jira("cloud", ISSUES, **kwargs)
+    async with serve(app) as url:
+        settings.jira_url = url
+        settings.jira_email = CLOUD_EMAIL
+        settings.jira_api_token = SecretStr(TOKEN)
+        settings.jira_project_key = "PROJ"
+        yield app
+
+
+async def run_jira_worker(settings) -> None:
+    worker = Worker(
+        **{**jira_options(settings), "burst": True, "poll_delay": 0.05, "handle_signals": False}
+    )
+    try:
+        await worker.main()
+    finally:
+        await worker.close()
+
+
+async def analyse(client, run_analyzer, settings, body) -> dict:
+    post = asyncio.create_task(client.post("/analyze-failures", json=body))
+    await asyncio.sleep(0.05)
+    await run_analyzer()
+    await asyncio.sleep(0.05)
+    assert not post.done()  # still enriching: the sync call waits for Jira too
+    await run_jira_worker(settings)
+    response = await asyncio.wait_for(post, 20)
+    assert response.status == 200, await response.text()
+    return await response.json()
+
+
+async def test_matches_land_in_the_result_rows_and_xml(settings, client, run_analyzer, pg):
+    async with jira_server(settings) as app:
+        xml = (
+            '<testsuite name="api"><testcase classname="tests.api.test_login" '
+            f'name="test_admin_login"><failure message="{BUG["error_message"]}">trace'
+            "</failure></testcase></testsuite>"
+        )
+        result = await analyse(
+            client, run_analyzer, settings, {"raw_xml": xml, "enable_jira": True}
+        )
+        searches = app[STATE].search_count
+    analysis = result["failures"][0]["analysis"]
+    assert analysis["classification"] == "PRODUCT BUG"
+    matches = analysis["product_bug_report"]["jira_matches"]
+    assert [m["key"] for m in matches] == ["PROJ-7"]
+    assert matches[0]["url"].endswith("/browse/PROJ-7") and 0 < matches[0]["score"] <= 1
+    assert searches == 1
+    assert "ai_jira_match_1_key" in result["enriched_xml"]
+    assert "PROJ-7" in result["enriched_xml"]
+    stored = await pg.fetchval("select product_bug_report from analyses")
+    assert stored["jira_matches"][0]["key"] == "PROJ-7"
+    phases = [p["phase"] for p in result["progress_log"]]
+    assert phases[-2:] == ["enriching_jira", "saving"]
+
+
+async def test_jira_down_still_completes_with_the_error_recorded(settings, client, run_analyzer):
+    async with jira_server(settings, fail_auth=True):
+        result = await analyse(
+            client, run_analyzer, settings, {"failures": [BUG], "enable_jira": True}
+        )
+    assert result["status"] == "completed"
+    assert "Jira search failed" in result["jira_error"]
+    assert result["failures"][0]["analysis"]["product_bug_report"]["jira_matches"] == []
+
+
+async def test_jira_off_by_default_completes_at_once(settings, client, run_analyzer):
+    async with jira_server(settings) as app:
+        post = asyncio.create_task(client.post("/analyze-failures", json={"failures": [BUG]}))
+        await asyncio.sleep(0.05)
+        await run_analyzer()
+        response = await asyncio.wait_for(post, 10)
+        assert response.status == 200
+        assert app[STATE].search_count == 0
+
+
+@pytest.mark.parametrize("field", ["jira_url", "tests_repo_url"])
+async def test_urls_outside_the_allow_list_are_400(client, field):
+    body = {"failures": [BUG], field: "http://169.254.169.254/latest/meta-data"}
+    response = await client.post("/analyze-failures", json=body)
+    assert response.status == 400
+    assert "VERDICT_ALLOWED_HOSTS" in (await response.json())["detail"]
