@@ -30,7 +30,9 @@ from verdict.storage.pool import create_pool, drop_database, ensure_database, wi
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
-TEST_REDIS_DB = 13
+# One Redis database per test process (1-15), so two test runs on one machine do not
+# flush each other's queues.
+TEST_REDIS_DB = 1 + os.getpid() % 15
 
 
 def _test_redis_url(base: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from typing import Any, TypeVar
 
 from aiohttp import web
@@ -18,16 +19,44 @@ Model = TypeVar("Model", bound=BaseModel)
 _THREAD_THRESHOLD = 1 << 20
 
 
+# JSON may escape characters no Postgres text can hold: NUL, and lone UTF-16
+# surrogates. Only bodies that contain such an escape are inspected further.
+_UNSTORABLE_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
+
+
 async def read_json(request: web.Request) -> Any:
     raw = await request.read()
     if not raw.strip():
         raise InvalidJSON("the request body is empty; send a JSON object")
     try:
         if len(raw) > _THREAD_THRESHOLD:
-            return await asyncio.to_thread(json.loads, raw)
-        return json.loads(raw)
+            data = await asyncio.to_thread(json.loads, raw)
+        else:
+            data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidJSON(f"the request body is not valid JSON: {exc}") from None
+    if _UNSTORABLE_ESCAPE.search(raw) and _has_unstorable_text(data):
+        raise InvalidJSON(
+            "the request body contains a NUL character or an unpaired surrogate, "
+            "which cannot be stored"
+        )
+    return data
+
+
+def _has_unstorable_text(value: Any) -> bool:
+    if isinstance(value, str):
+        if "\x00" in value:
+            return True
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_has_unstorable_text(k) or _has_unstorable_text(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_unstorable_text(v) for v in value)
+    return False
 
 
 async def read_model(request: web.Request, model: type[Model]) -> Model:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from services.gateway.body import read_json, read_model
 from services.gateway.identity import require_admin
 from services.gateway.keys import PG
+from services.gateway.openapi import documented
 from services.gateway.routes.results import int_query
 from verdict.errors import Conflict, InvalidJSON, NotFound
 from verdict.storage import reuse as reuse_repo
@@ -18,6 +19,66 @@ from verdict.triage import builtin
 from verdict.triage.rules import Rule, build_ruleset, load_builtin_rules, match_text, parse_rule
 
 routes = web.RouteTableDef()
+
+
+class RuleList(BaseModel):
+    rules: list[Rule]
+    total: int
+
+
+class RuleDeleted(BaseModel):
+    deleted: str
+
+
+class RuleMatchOut(BaseModel):
+    rule_id: str
+    category: str
+    source: str
+    confidence: float
+    target: str
+    start: int
+    end: int
+    line: str
+    groups: dict[str, str]
+    explanation: str
+
+
+class RuleVerdict(BaseModel):
+    classification: str
+    details: str
+    evidence: str
+    confidence: float
+    rule_id: str
+
+
+class RuleTestResponse(BaseModel):
+    matches: list[RuleMatchOut]
+    verdict: RuleVerdict
+
+
+class UsageRow(BaseModel):
+    day: str
+    provider: str
+    model: str
+    calls: int
+    reuse_hits: int
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float
+
+
+class UsageResponse(BaseModel):
+    days: int
+    usage: list[UsageRow]
+    totals: dict[str, float]
+
+
+class UsageQuery(BaseModel):
+    days: int = Field(default=30, ge=1, le=366)
+
+
+class RuleQuery(BaseModel):
+    source: str = ""
 
 
 class RuleTestRequest(BaseModel):
@@ -38,6 +99,9 @@ async def _custom_rules(request: web.Request) -> list[Rule]:
 
 
 @routes.get("/api/rules")
+@documented(
+    query=RuleQuery, responses={200: RuleList}, summary="Every rule in effect", tags=["rules"]
+)
 async def list_rules(request: web.Request) -> web.Response:
     """Every rule in effect: shipped ones, with team rules merged over them."""
     custom = await _custom_rules(request)
@@ -51,6 +115,7 @@ async def list_rules(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/rules/{rule_id}")
+@documented(responses={200: Rule}, summary="One rule", tags=["rules"])
 async def get_rule(request: web.Request) -> web.Response:
     rule_id = request.match_info["rule_id"]
     async with request.app[PG].acquire() as conn:
@@ -74,6 +139,7 @@ async def _read_rule(request: web.Request, rule_id: str | None = None) -> Rule:
 
 
 @routes.post("/api/rules")
+@documented(request=Rule, responses={201: Rule}, summary="Add a team rule (admin)", tags=["rules"])
 async def create_rule(request: web.Request) -> web.Response:
     identity = await require_admin(request)
     rule = await _read_rule(request)
@@ -85,6 +151,12 @@ async def create_rule(request: web.Request) -> web.Response:
 
 
 @routes.put("/api/rules/{rule_id}")
+@documented(
+    request=Rule,
+    responses={200: Rule, 201: Rule},
+    summary="Create or replace a team rule (admin)",
+    tags=["rules"],
+)
 async def replace_rule(request: web.Request) -> web.Response:
     """Create or replace a team rule; a shipped rule's id overrides (or disables) it."""
     identity = await require_admin(request)
@@ -95,6 +167,7 @@ async def replace_rule(request: web.Request) -> web.Response:
 
 
 @routes.delete("/api/rules/{rule_id}")
+@documented(responses={200: RuleDeleted}, summary="Delete a team rule (admin)", tags=["rules"])
 async def delete_rule(request: web.Request) -> web.Response:
     await require_admin(request)
     rule_id = request.match_info["rule_id"]
@@ -105,6 +178,12 @@ async def delete_rule(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/rules/test")
+@documented(
+    request=RuleTestRequest,
+    responses={200: RuleTestResponse},
+    summary="Which rules match pasted text, and where",
+    tags=["rules"],
+)
 async def test_rules(request: web.Request) -> web.Response:
     """Which rules match pasted text, where, and what the builtin classifier concludes."""
     body = await read_model(request, RuleTestRequest)
@@ -142,6 +221,9 @@ async def test_rules(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/usage")
+@documented(
+    query=UsageQuery, responses={200: UsageResponse}, summary="AI usage per day", tags=["usage"]
+)
 async def usage(request: web.Request) -> web.Response:
     """AI calls, tokens, cost and reuse hits per day and provider/model."""
     days = int_query(request, "days", 30, lo=1, hi=366)

@@ -90,3 +90,14 @@ async def test_request_id_is_echoed(client):
     assert response.headers["X-Request-ID"] == "abc-123"
     generated = await client.get("/health")
     assert len(generated.headers["X-Request-ID"]) == 32
+
+
+@pytest.mark.parametrize("text", ["nul\\u0000byte", "lone \\ud800 surrogate"])
+async def test_unstorable_text_is_400_not_500(client, pg, text):
+    raw = ('{"failures": [{"test_name": "t", "error_message": "' + text + '"}]}').encode()
+    response = await client.post(
+        "/analyze-failures", data=raw, headers={"Content-Type": "application/json"}
+    )
+    body = await _error(response, 400, "INVALID_JSON")
+    assert "cannot be stored" in body["detail"]
+    assert await pg.fetchval("select count(*) from jobs") == 0
