@@ -170,7 +170,6 @@ def analyzer_job(stored: bytes) -> int:
     decompress the stored input, parse it, sign and group, classify every group with
     the builtin rules, and stream the enriched XML into its compressed output."""
     import asyncio
-    import zlib
 
     from verdict.analysis.direct import _enrich
     from verdict.analysis.inputs import JUNIT_XML, decode_input
@@ -178,8 +177,8 @@ def analyzer_job(stored: bytes) -> int:
     from verdict.analysis.result import failure_analyses
     from verdict.triage import builtin
 
-    payload = zlib.decompress(stored)
-    decoded = decode_input(JUNIT_XML, payload, max_output_bytes=65536)
+    # decode_input streams the compressed input: it is never decompressed whole.
+    decoded = decode_input(JUNIT_XML, stored, max_output_bytes=65536)
     groups = group_failures(decoded.failures)
     for group in groups:
         first = group.representative
@@ -201,6 +200,12 @@ def memory_child(path: str, what: str) -> None:
         import zlib
 
         stored = zlib.compress(Path(path).read_bytes(), 1)  # as job_inputs holds it
+        # A worker has its modules loaded before any job: load them before the baseline.
+        import verdict.analysis.direct
+        import verdict.analysis.engine
+        import verdict.triage.builtin
+
+        verdict.triage.builtin.classify("warm up the rule set")
         gc.collect()
         baseline = _status_bytes("VmRSS")
         analyzer_job(stored)
