@@ -35,6 +35,11 @@ def jira_enabled(params: dict[str, Any], settings: Settings) -> bool:
     return bool(enabled and (params.get("jira_url") or settings.jira_url))
 
 
+def wants_jira(params: dict[str, Any], settings: Settings, result: dict[str, Any]) -> bool:
+    """Whether a saved analysis goes to the jira_enricher before it completes."""
+    return jira_enabled(params, settings) and has_product_bugs(result)
+
+
 def has_product_bugs(result: dict[str, Any]) -> bool:
     return any(
         f["analysis"].get("classification") == PRODUCT_BUG

@@ -9,10 +9,11 @@ from aiohttp import web
 from services.gateway.body import read_model
 from services.gateway.keys import PG, REDIS, SETTINGS, WAITER
 from services.gateway.openapi import AnalyzeQuery, Queued, documented
+from services.gateway.responses import queued
 from verdict.analysis.inputs import JSON_FAILURES, JUNIT_XML, encode_failures
 from verdict.analysis.providers import check_ai_config, check_request_urls
 from verdict.analysis.secrets import seal
-from verdict.contracts.envelope import build_result, result_url
+from verdict.contracts.envelope import build_result
 from verdict.contracts.requests import (
     SECRET_KEYS,
     AnalyzeFailuresRequest,
@@ -68,14 +69,14 @@ async def analyze_failures(request: web.Request) -> web.Response:
     await enqueue_analysis(request.app[REDIS], settings, job_id, "failures")
 
     if not wait:
-        return _accepted(request, str(job_id))
+        return queued(request, str(job_id))
 
     async def is_done() -> bool:
         async with request.app[PG].acquire() as conn:
             return await jobs_repo.job_status(conn, job_id) in ("completed", "failed")
 
     if not await request.app[WAITER].wait(str(job_id), settings.sync_timeout_s, is_done):
-        return _accepted(request, str(job_id))
+        return queued(request, str(job_id))
     async with request.app[PG].acquire() as conn:
         row = await jobs_repo.get_job(conn, job_id)
     assert row is not None
@@ -83,17 +84,3 @@ async def analyze_failures(request: web.Request) -> web.Response:
         # The input itself was unusable (not XML, not JUnit, unsafe): the client's to fix.
         raise InvalidInput(row["error"], extra={"job_id": str(job_id)})
     return web.json_response(build_result(row))
-
-
-def _accepted(request: web.Request, job_id: str) -> web.Response:
-    settings = request.app[SETTINGS]
-    return web.json_response(
-        {
-            "status": "queued",
-            "job_id": job_id,
-            "message": "Analysis queued. Poll result_url for the result.",
-            "base_url": settings.public_base_url.rstrip("/"),
-            "result_url": result_url(settings, job_id),
-        },
-        status=202,
-    )

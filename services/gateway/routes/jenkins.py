@@ -16,6 +16,7 @@ from aiohttp import web
 from services.gateway.body import read_json, read_model
 from services.gateway.keys import PG, REDIS, SETTINGS
 from services.gateway.openapi import Queued, documented
+from services.gateway.responses import queued
 from services.gateway.routes.results import parse_job_id
 from verdict.analysis.jenkins_request import prepare_job, rebuild_request
 from verdict.contracts.envelope import result_url
@@ -42,20 +43,6 @@ QUEUE_PHASES = frozenset({"COMPLETED", "FINALIZED"})
 QUEUE_RESULTS = frozenset({"FAILURE", "UNSTABLE"})
 
 
-def _queued(request: web.Request, job_id: str) -> web.Response:
-    settings = request.app[SETTINGS]
-    return web.json_response(
-        {
-            "status": "queued",
-            "job_id": job_id,
-            "message": "Analysis queued. Poll result_url for the result.",
-            "base_url": settings.public_base_url.rstrip("/"),
-            "result_url": result_url(settings, job_id),
-        },
-        status=202,
-    )
-
-
 async def _store_and_enqueue(request: web.Request, job: NewJob) -> str:
     async with request.app[PG].acquire() as conn:
         job_id = await jobs_repo.create_job(conn, job)
@@ -79,7 +66,7 @@ async def _store_and_enqueue(request: web.Request, job: NewJob) -> str:
 async def analyze(request: web.Request) -> web.Response:
     body = await read_model(request, AnalyzeRequest)
     job = prepare_job(body, request.app[SETTINGS])
-    return _queued(request, await _store_and_enqueue(request, job))
+    return queued(request, await _store_and_enqueue(request, job))
 
 
 @routes.post("/re-analyze/{job_id}")
@@ -115,7 +102,7 @@ async def re_analyze(request: web.Request) -> web.Response:
         source["request_params"], source["job_name"], source["build_number"], overrides
     )
     job = prepare_job(rebuilt, request.app[SETTINGS])
-    return _queued(request, await _store_and_enqueue(request, job))
+    return queued(request, await _store_and_enqueue(request, job))
 
 
 @routes.post("/webhooks/jenkins")
