@@ -10,6 +10,7 @@ recorded in the result and the job completes.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import aiohttp
@@ -40,17 +41,24 @@ def wants_jira(params: dict[str, Any], settings: Settings, result: dict[str, Any
     return jira_enabled(params, settings) and has_product_bugs(result)
 
 
+def all_failures(result: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every FailureAnalysis of a result: top level, then child jobs at any depth."""
+    yield from result.get("failures", [])
+    for child in result.get("child_job_analyses", []) + result.get("failed_children", []):
+        yield from all_failures(child)
+
+
 def has_product_bugs(result: dict[str, Any]) -> bool:
     return any(
         f["analysis"].get("classification") == PRODUCT_BUG
         and f["analysis"].get("product_bug_report")
-        for f in result.get("failures", [])
+        for f in all_failures(result)
     )
 
 
 def _bug_groups(result: dict[str, Any]) -> list[BugGroup]:
     groups: dict[str, BugGroup] = {}
-    for failure in result.get("failures", []):
+    for failure in all_failures(result):
         analysis = failure["analysis"]
         report = analysis.get("product_bug_report")
         if analysis.get("classification") != PRODUCT_BUG or not report:
@@ -140,7 +148,7 @@ def _describe(exc: BaseException) -> str:
 def _apply(result: dict[str, Any], found: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     """Put each group's matches in every failure of the group; return the group reports."""
     reports: dict[str, Any] = {}
-    for failure in result.get("failures", []):
+    for failure in all_failures(result):
         sig = failure["error_signature"]
         report = failure["analysis"].get("product_bug_report")
         if sig in found and report:
