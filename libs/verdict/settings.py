@@ -129,6 +129,34 @@ class Settings(BaseSettings):
     auth_fail_window_s: float = Field(default=300.0, gt=0)
     idempotency_ttl_s: int = Field(default=24 * 3600, gt=0)
 
+    # Tracker and outbound webhooks.
+    tracker_call_timeout_s: float = Field(default=60.0, gt=0)
+    github_issue_labels: list[str] = Field(default_factory=lambda: ["verdict"])
+    github_timeout_s: float = Field(default=30.0, gt=0)
+    github_max_rate_wait_s: float = Field(default=30.0, ge=0)
+    jira_issue_type: str = "Bug"
+    jira_issue_priority: str = ""
+    reportportal_ssl_verify: bool = True
+    reportportal_timeout_s: float = Field(default=30.0, gt=0)
+    webhook_timeout_s: float = Field(default=10.0, gt=0)
+    # Seconds before each retry of a failed delivery; the default spans 24 hours.
+    webhook_retry_schedule_s: list[float] = Field(
+        default_factory=lambda: [
+            30.0,
+            60.0,
+            120.0,
+            300.0,
+            600.0,
+            1200.0,
+            2400.0,
+            3600.0,
+            7200.0,
+            14400.0,
+            21600.0,
+            34560.0,
+        ]
+    )
+
     def effective_allowed_hosts(self) -> set[str]:
         """VERDICT_ALLOWED_HOSTS plus the hosts of every configured integration."""
         from verdict.urlguard import default_allowed_hosts

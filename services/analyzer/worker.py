@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import aiohttp
@@ -12,6 +12,7 @@ from arq import Retry, cron, func
 
 from verdict.analysis.direct import run_direct_analysis
 from verdict.analysis.engine import TriageEngine
+from verdict.analysis.events import JobEvents
 from verdict.analysis.jenkins import run_jenkins_analysis
 from verdict.logging import get_logger
 from verdict.progress import Progress
@@ -45,33 +46,42 @@ async def shutdown(ctx: dict[str, Any]) -> None:
 
 
 async def analyze_failures(ctx: dict[str, Any], job_id: str) -> str:
-    structlog.contextvars.bind_contextvars(job_id=job_id)
-    try:
-        progress = Progress(ctx.get("redis"), ctx["settings"], uuid.UUID(job_id))
-        outcome = await run_direct_analysis(
+    progress = Progress(ctx.get("redis"), ctx["settings"], uuid.UUID(job_id))
+    return await _run(
+        ctx,
+        job_id,
+        run_direct_analysis(
             ctx["engine"], uuid.UUID(job_id), progress=progress, hand_to_jira=_jira_hand_off(ctx)
-        )
-    except Exception as exc:
-        return await _crashed(ctx, job_id, exc)
-    finally:
-        structlog.contextvars.unbind_contextvars("job_id")
-    log.info("analysis done", job_id=job_id, outcome=outcome)
-    return outcome
+        ),
+    )
 
 
 async def analyze_jenkins(ctx: dict[str, Any], job_id: str, poll_token: int | None = None) -> str:
     """A Jenkins build: analysed, or (still running) re-deferred with `_defer_by`."""
-    structlog.contextvars.bind_contextvars(job_id=job_id)
-    try:
-        outcome = await run_jenkins_analysis(
+    return await _run(
+        ctx,
+        job_id,
+        run_jenkins_analysis(
             ctx["engine"],
             ctx.get("redis"),
             uuid.UUID(job_id),
             poll_token,
             hand_to_jira=_jira_hand_off(ctx),
-        )
-    except Exception as exc:
-        return await _crashed(ctx, job_id, exc)
+        ),
+    )
+
+
+async def _run(ctx: dict[str, Any], job_id: str, work: Coroutine[Any, Any, str]) -> str:
+    """One run of a job: webhook events around it, crash handling, the log line."""
+    structlog.contextvars.bind_contextvars(job_id=job_id)
+    events = JobEvents(ctx["pg"], ctx.get("redis"), ctx["settings"])
+    try:
+        await events.started(uuid.UUID(job_id))
+        try:
+            outcome = await work
+        except Exception as exc:
+            outcome = await _crashed(ctx, job_id, exc)
+        await events.outcome(uuid.UUID(job_id))
     finally:
         structlog.contextvars.unbind_contextvars("job_id")
     log.info("analysis done", job_id=job_id, outcome=outcome)

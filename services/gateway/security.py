@@ -58,6 +58,7 @@ SCOPE_TABLE: list[tuple[frozenset[str], re.Pattern[str], str]] = [
     # The rule tester only reads: matching pasted text changes nothing.
     (frozenset({"POST"}), re.compile(r"^/api/rules/test$"), "analysis:read"),
     (_ANY, re.compile(r"^/api/admin(/.*)?$"), "admin"),
+    (_ANY, re.compile(r"^/api/webhooks(/.*)?$"), "admin"),
     (frozenset({"DELETE"}), re.compile(r"^/results/[^/]+$"), "admin"),
     (
         frozenset({"POST"}),

@@ -13,6 +13,7 @@ import aiohttp
 import structlog
 from arq import Retry, func
 
+from verdict.analysis.events import JobEvents
 from verdict.analysis.jira_enrich import enrich_with_jira
 from verdict.jira_match import MemorySearchCache
 from verdict.logging import get_logger
@@ -54,6 +55,7 @@ async def enrich(ctx: dict[str, Any], job_id: str) -> str:
             detail = f"Jira enrichment failed after {MAX_TRIES} attempts: {exc}"
             async with ctx["pg"].acquire() as conn:
                 await enrichment_repo.give_up(conn, uuid.UUID(job_id), detail)
+            await JobEvents(ctx["pg"], ctx.get("redis"), ctx["settings"]).outcome(uuid.UUID(job_id))
             return detail
         raise Retry(defer=RETRY_SCHEDULE[ctx["job_try"] - 1]) from exc
     finally:
@@ -61,6 +63,7 @@ async def enrich(ctx: dict[str, Any], job_id: str) -> str:
     await Progress(ctx.get("redis"), ctx["settings"], uuid.UUID(job_id)).done(
         "completed", summary=outcome
     )
+    await JobEvents(ctx["pg"], ctx.get("redis"), ctx["settings"]).outcome(uuid.UUID(job_id))
     log.info("jira enrichment done", outcome=outcome)
     return outcome
 

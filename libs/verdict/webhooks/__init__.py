@@ -1,0 +1,1 @@
+"""Outbound webhooks: emit events (outbound.py), sign (signing.py), deliver (delivery.py)."""
