@@ -217,9 +217,7 @@ async def test_an_analysis_announces_started_classified_and_completed(
     client, receiver, pg, run_analyzer, tracker_worker
 ):
     hook, url = receiver
-    await _subscribe(
-        client, url, ["analysis.started", "analysis.completed", "failure.classified"]
-    )
+    await _subscribe(client, url, ["analysis.started", "analysis.completed", "failure.classified"])
     body = {
         "failures": [
             {"test_name": "t.a", "error_message": "ConnectionRefusedError: [Errno 111]"},
