@@ -17,7 +17,7 @@ import asyncpg
 
 from verdict.analysis.engine import TriageEngine
 from verdict.analysis.inputs import DecodedInput, StoredXml, decode_input
-from verdict.analysis.jira_enrich import wants_jira
+from verdict.analysis.jira_enrich import wants_enrichment
 from verdict.analysis.model import FailureInput, Group, group_failures
 from verdict.analysis.result import failure_analyses, summarize
 from verdict.contracts.results import FailureAnalysis, FailureAnalysisResult
@@ -91,7 +91,9 @@ async def run_direct_analysis(
 
     await progress.phase("saving", status="running")
 
-    jira = hand_to_jira is not None and wants_jira(claimed["request_params"], settings, result)
+    jira = hand_to_jira is not None and wants_enrichment(
+        claimed["request_params"], settings, result
+    )
     async with pool.acquire() as conn:
         await analyses_repo.save_completed(
             conn,

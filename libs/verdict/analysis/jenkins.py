@@ -27,7 +27,7 @@ from verdict.analysis.jenkins_collect import (
     console_text,
 )
 from verdict.analysis.jenkins_request import decode_secrets, target
-from verdict.analysis.jira_enrich import wants_jira
+from verdict.analysis.jira_enrich import wants_enrichment
 from verdict.analysis.model import Group, group_failures
 from verdict.analysis.result import failure_analyses, summarize
 from verdict.contracts.jenkins import AnalysisResult, ChildJobAnalysis
@@ -302,7 +302,7 @@ async def _save(
     )
     totals = [s.totals for s in top.walk() if s.totals is not None]
     payload = result.model_dump(mode="json")
-    jira = hand_to_jira is not None and wants_jira(params, engine.settings, payload)
+    jira = hand_to_jira is not None and wants_enrichment(params, engine.settings, payload)
     await progress.phase(SAVING, status="running")
     async with engine.pool.acquire() as conn:
         await analyses_repo.save_completed(

@@ -16,6 +16,7 @@ from typing import Any
 import aiohttp
 import asyncpg
 
+from verdict.analysis.github_matches import apply_code_matches, find_tests_repo_matches
 from verdict.analysis.secrets import unseal
 from verdict.errors import VerdictError
 from verdict.integrations.jira import JiraAPI, auth_for
@@ -36,9 +37,14 @@ def jira_enabled(params: dict[str, Any], settings: Settings) -> bool:
     return bool(enabled and (params.get("jira_url") or settings.jira_url))
 
 
-def wants_jira(params: dict[str, Any], settings: Settings, result: dict[str, Any]) -> bool:
-    """Whether a saved analysis goes to the jira_enricher before it completes."""
-    return jira_enabled(params, settings) and has_product_bugs(result)
+def wants_enrichment(params: dict[str, Any], settings: Settings, result: dict[str, Any]) -> bool:
+    """Whether a saved analysis goes to the jira_enricher before it completes: Jira for
+    its PRODUCT BUGs, the tests repo's GitHub issues for its CODE ISSUEs."""
+    from verdict.analysis.github_matches import wants_github
+
+    return (jira_enabled(params, settings) and has_product_bugs(result)) or wants_github(
+        params, settings, result
+    )
 
 
 def all_failures(result: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -105,9 +111,43 @@ async def enrich_with_jira(
         secrets = unseal(settings, await jobs_repo.load_secrets(conn, job_id))
     params: dict[str, Any] = row["request_params"]
     result: dict[str, Any] = row["result"]
-    groups = _bug_groups(result)
+    groups = _bug_groups(result) if jira_enabled(params, settings) else []
     found: dict[str, list[dict[str, Any]]] = {}
     errors: list[str] = []
+    if groups:
+        await _search_jira(http, cache, settings, params, secrets, groups, found, errors)
+    code_found, github_errors = await find_tests_repo_matches(
+        http, settings, params, secrets, result
+    )
+    bug_reports = _apply(result, found)
+    code_fixes = apply_code_matches(result, code_found)
+    if errors:
+        # Recorded, not raised: the analysis stands without the matches.
+        result["jira_error"] = "; ".join(dict.fromkeys(errors))
+    if github_errors:
+        result["github_error"] = "; ".join(dict.fromkeys(github_errors))
+    async with pool.acquire() as conn:
+        outputs = await _re_enrich_xml(conn, job_id, result, settings)
+        await enrichment_repo.finish(conn, job_id, result, bug_reports, code_fixes, outputs)
+        await jobs_repo.forget_secrets(conn, job_id)
+    matched = sum(1 for v in found.values() if v)
+    code_matched = sum(1 for v in code_found.values() if v)
+    return (
+        f"jira: {matched} of {len(groups)} bug groups matched; "
+        f"tests repo: {code_matched} of {len(code_found)} code issue groups matched"
+    )
+
+
+async def _search_jira(
+    http: aiohttp.ClientSession,
+    cache: MemorySearchCache,
+    settings: Settings,
+    params: dict[str, Any],
+    secrets: dict[str, str],
+    groups: list[BugGroup],
+    found: dict[str, list[dict[str, Any]]],
+    errors: list[str],
+) -> None:
     try:
         client = _client(http, params, settings, secrets)
         matches = await find_matches(
@@ -126,18 +166,6 @@ async def enrich_with_jira(
                 errors.append(_describe(group_matches.error))
     except (VerdictError, ValueError, aiohttp.ClientError) as exc:
         errors.append(_describe(exc))
-    bug_reports = _apply(result, found)
-    if errors:
-        # Recorded, not raised: the analysis stands without the matches.
-        result["jira_error"] = "; ".join(dict.fromkeys(errors))
-    async with pool.acquire() as conn:
-        outputs = await _re_enrich_xml(conn, job_id, result, settings)
-        await enrichment_repo.finish(conn, job_id, result, bug_reports, outputs)
-        await jobs_repo.forget_secrets(conn, job_id)
-    matched = sum(1 for v in found.values() if v)
-    return f"jira: {matched} of {len(groups)} bug groups matched" + (
-        f" ({result['jira_error']})" if errors else ""
-    )
 
 
 def _describe(exc: BaseException) -> str:

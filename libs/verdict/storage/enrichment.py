@@ -45,6 +45,9 @@ async def output_names(conn: Conn, job_id: uuid.UUID) -> set[str]:
 update_bug_report = """
 update analyses set product_bug_report = $3 where job_id = $1 and signature = $2
 """
+update_code_fix = """
+update analyses set code_fix = $3 where job_id = $1 and signature = $2
+"""
 
 finish_enriched = """
 update jobs
@@ -61,6 +64,7 @@ async def finish(
     job_id: uuid.UUID,
     result: dict[str, Any],
     bug_reports: dict[str, dict[str, Any]],
+    code_fixes: dict[str, dict[str, Any]],
     outputs: list[tuple[str, int, bytes]],
 ) -> None:
     """Write the matches into the result, the group rows and the enriched XML; complete."""
@@ -69,6 +73,8 @@ async def finish(
     async with conn.transaction():
         for signature, report in bug_reports.items():
             await conn.execute(update_bug_report, job_id, signature, report)
+        for signature, fix in code_fixes.items():
+            await conn.execute(update_code_fix, job_id, signature, fix)
         for name, size, payload in outputs:
             await conn.execute(upsert_output, job_id, name, size, payload)
         await conn.execute(finish_enriched, job_id, result)

@@ -48,7 +48,7 @@ async def analyse(client, run_analyzer, settings, body) -> dict:
     await asyncio.sleep(0.05)
     await run_analyzer()
     await asyncio.sleep(0.05)
-    assert not post.done()  # still enriching: the sync call waits for Jira too
+    assert not post.done(), (await post.result().text())  # still enriching: waits for Jira too
     await run_jira_worker(settings)
     response = await asyncio.wait_for(post, 20)
     assert response.status == 200, await response.text()
@@ -106,3 +106,44 @@ async def test_urls_outside_the_allow_list_are_400(client, field):
     response = await client.post("/analyze-failures", json=body)
     assert response.status == 400
     assert "VERDICT_ALLOWED_HOSTS" in (await response.json())["detail"]
+
+
+async def test_code_issues_get_their_tests_repo_github_issues(settings, client, run_analyzer, pg):
+    from tests.fakes.github import STATE as GITHUB_STATE
+    from tests.fakes.github import TOKEN as GITHUB_TOKEN
+    from tests.fakes.github import fake_issue as github_issue
+    from tests.fakes.github import make_fake_github
+
+    app = make_fake_github(
+        "acme/tests",
+        [
+            github_issue(12, "test_login fixture: KeyError 'admin_user' in conftest setup"),
+            github_issue(13, "Docs: typo in README"),
+        ],
+    )
+    async with serve(app) as url:
+        settings.github_api_url = url
+        settings.github_token = SecretStr(GITHUB_TOKEN)
+        settings.allowed_hosts = ["127.0.0.1", "github.com"]
+        body = {
+            "tests_repo_url": "https://github.com/acme/tests.git:main",
+            "failures": [
+                {
+                    "test_name": "tests.test_login.test_admin",
+                    "error_message": "KeyError: 'admin_user'",
+                    "stack_trace": 'File "tests/conftest.py", line 12, in admin_user\n'
+                    "    return users['admin_user']\nKeyError: 'admin_user'",
+                }
+            ],
+        }
+        result = await analyse(client, run_analyzer, settings, body)
+        searches = app[GITHUB_STATE].searches
+    analysis = result["failures"][0]["analysis"]
+    assert analysis["classification"] == "CODE ISSUE"
+    assert "github_error" not in result, result["github_error"]
+    matches = analysis["code_fix"]["tests_repo_matches"]
+    assert [m["number"] for m in matches] == [12]
+    assert matches[0]["status"] == "open" and matches[0]["url"]
+    assert len(searches) == 1 and "repo:acme/tests" in searches[0]
+    stored = await pg.fetchval("select code_fix from analyses")
+    assert stored["tests_repo_matches"][0]["number"] == 12
