@@ -1,9 +1,9 @@
 """Issue content from a stored failure: a title and a body, for GitHub (Markdown) or Jira.
 
 The content comes from a template over the stored analysis (its classification as
-stored, so a human override shows). Generating it with the configured AI provider
-(`ai_provider` / `ai_model` of PreviewIssueRequest) is not wired yet: the template is
-the answer for every provider.
+stored, so a human override shows). With an AI provider configured (or named in
+the request's `ai_provider` / `ai_model`), ai_content.py rewrites it; the template
+stays the answer when there is none or it fails.
 """
 
 from __future__ import annotations

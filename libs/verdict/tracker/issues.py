@@ -23,6 +23,7 @@ from verdict.logging import get_logger
 from verdict.settings import Settings
 from verdict.storage import tracker as repo
 from verdict.tracker import content
+from verdict.tracker.ai_content import write_issue
 from verdict.tracker.failures import find_failure
 
 log = get_logger(__name__)
@@ -108,11 +109,16 @@ async def preview_github(deps: Deps, params: dict[str, Any], secrets: dict[str, 
             ]
         except Exception as exc:
             log.info("github duplicate search failed", error=str(exc))
-    return PreviewIssueResponse(
-        title=content.title_for(failure),
-        body=content.body_for(failure, ctx, "github"),
-        similar_issues=similar,
-    ).model_dump()
+    title, body = await write_issue(
+        deps.session,
+        deps.settings,
+        params.get("ai_provider", ""),
+        params.get("ai_model", ""),
+        "github",
+        content.title_for(failure),
+        content.body_for(failure, ctx, "github"),
+    )
+    return PreviewIssueResponse(title=title, body=body, similar_issues=similar).model_dump()
 
 
 async def preview_jira(deps: Deps, params: dict[str, Any], secrets: dict[str, str]) -> Any:
@@ -134,11 +140,16 @@ async def preview_jira(deps: Deps, params: dict[str, Any], secrets: dict[str, st
                 )
         except (JiraError, ValueError, BadRequest) as exc:
             log.info("jira duplicate search failed", error=str(exc))
-    return PreviewIssueResponse(
-        title=content.title_for(failure),
-        body=content.body_for(failure, ctx, "jira"),
-        similar_issues=similar,
-    ).model_dump()
+    title, body = await write_issue(
+        deps.session,
+        deps.settings,
+        params.get("ai_provider", ""),
+        params.get("ai_model", ""),
+        "jira",
+        content.title_for(failure),
+        content.body_for(failure, ctx, "jira"),
+    )
+    return PreviewIssueResponse(title=title, body=body, similar_issues=similar).model_dump()
 
 
 async def _link_comment(

@@ -132,7 +132,13 @@ async def preview_github_issue(request: web.Request) -> web.Response:
         if body.github_repo_url:
             raise
         repo_url = ""  # no repository: the preview goes on without a duplicate search
-    params = {**_scope(body, job_id), "include_links": body.include_links, "repo_url": repo_url}
+    params = {
+        **_scope(body, job_id),
+        "include_links": body.include_links,
+        "repo_url": repo_url,
+        "ai_provider": body.ai_provider,
+        "ai_model": body.ai_model,
+    }
     data = await remote.call(
         request.app[REDIS], settings, "preview_github", params, {"github_token": token}
     )
@@ -154,6 +160,8 @@ async def preview_jira_bug(request: web.Request) -> web.Response:
         **_scope(body, job_id),
         "include_links": body.include_links,
         "project_key": body.jira_project_key or settings.jira_project_key,
+        "ai_provider": body.ai_provider,
+        "ai_model": body.ai_model,
     }
     data = await remote.call(request.app[REDIS], settings, "preview_jira", params, secrets)
     return web.json_response(data)

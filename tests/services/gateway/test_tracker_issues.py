@@ -344,3 +344,30 @@ async def test_no_worker_answers_502(client, run_analyzer, settings):
     )
     assert response.status == 502
     assert "did not answer within 0.3 s" in (await response.json())["detail"]
+
+
+async def test_preview_written_by_the_configured_ai(client, job, settings):
+    from pydantic import SecretStr
+
+    from tests.fakes.llm import FakeLLM, Reply, openai_app, start
+
+    text = '{"title": "Admin login answers 500", "body": "## Summary\\nThe auth handler fails."}'
+    fake = FakeLLM(Reply(text=text))
+    server = await start(openai_app(fake))
+    try:
+        settings.openai_base_url = str(server.make_url("/v1"))
+        settings.openai_api_key = SecretStr("sk-test")
+        body = {"test_name": TEST, "ai_provider": "openai", "ai_model": "gpt-test"}
+        preview = await (
+            await client.post(f"/results/{job}/preview-github-issue", json=body)
+        ).json()
+        assert preview["title"] == "Admin login answers 500"
+        assert preview["body"].startswith("## Summary")
+        # The AI saw the template's facts as data.
+        assert "AssertionError: expected 200 got 500" in fake.prompts()[0]
+
+        fake.script(Reply(text="no json here"))
+        fallback = await (await client.post(f"/results/{job}/preview-jira-bug", json=body)).json()
+        assert "test_admin_login" in fallback["title"]  # the template, not an error
+    finally:
+        await server.close()
