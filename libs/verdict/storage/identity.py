@@ -236,3 +236,12 @@ async def revoke_api_key(conn: Conn, key_id: int) -> bool:
 
 def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
+
+
+lock_admins = "select pg_advisory_xact_lock(hashtext('verdict:admins'))"
+
+
+async def lock_admin_changes(conn: Conn) -> None:
+    """Serialise admin changes (inside a transaction), so two deletes or demotions
+    cannot both pass the last-admin check."""
+    await conn.execute(lock_admins)

@@ -68,6 +68,13 @@ async def drop_database(dsn: str) -> None:
 
 _database_exists = "select 1 from pg_database where datname = $1"
 
+select_one = "select 1"
+
+
+async def ping(pool: asyncpg.Pool[asyncpg.Record]) -> None:
+    """Raises when Postgres does not answer (for /api/health)."""
+    await pool.fetchval(select_one)
+
 
 def _quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'

@@ -103,8 +103,7 @@ async def delete_user(request: web.Request) -> web.Response:
     if _is_self(identity, username):
         raise BadRequest("you cannot delete your own account")
     async with request.app[PG].acquire() as conn, conn.transaction():
-        # Serialise admin changes so two deletes cannot both pass the last-admin check.
-        await conn.execute("select pg_advisory_xact_lock(hashtext('verdict:admins'))")
+        await repo.lock_admin_changes(conn)
         user = await repo.get_user(conn, username)
         if user is None or user["role"] != "admin":
             raise NotFound(f"admin user {username!r} not found")
@@ -128,7 +127,7 @@ async def change_role(request: web.Request) -> web.Response:
         raise BadRequest("you cannot change your own role")
     api_key: str | None = None
     async with request.app[PG].acquire() as conn, conn.transaction():
-        await conn.execute("select pg_advisory_xact_lock(hashtext('verdict:admins'))")
+        await repo.lock_admin_changes(conn)
         user = await repo.get_user(conn, username)
         if user is None:
             raise NotFound(f"user {username!r} not found")

@@ -11,6 +11,7 @@ from services.gateway.keys import PG, REDIS, SETTINGS
 from services.gateway.openapi import DependencyHealth, Healthy, documented
 from verdict.contracts.envelope import capabilities
 from verdict.contracts.results import Capabilities
+from verdict.storage.pool import ping
 
 routes = web.RouteTableDef()
 
@@ -39,7 +40,7 @@ async def _probe(check: Awaitable[object]) -> dict[str, str]:
 )
 async def dependencies_health(request: web.Request) -> web.Response:
     """Postgres and Redis, each on its own; 503 when either is down."""
-    postgres = await _probe(request.app[PG].fetchval("select 1"))
+    postgres = await _probe(ping(request.app[PG]))
     redis = await _probe(request.app[REDIS].ping())
     healthy = postgres["status"] == "up" and redis["status"] == "up"
     return web.json_response(
