@@ -16,6 +16,7 @@ from services.gateway.routes import (
     health,
     history,
     jenkins,
+    metrics,
     openapi,
     progress,
     results,
@@ -68,6 +69,7 @@ def create_app(settings: Settings) -> web.Application:
         webhooks.routes,
         rules.routes,
         openapi.routes,
+        metrics.routes,
     ):
         app.add_routes(table)
     return app

@@ -30,6 +30,7 @@ class Doc:
     tags: tuple[str, ...] = ()
     hidden: bool = False
     body_required: bool = True
+    media_type: str = "application/json"
 
 
 def documented(
@@ -42,6 +43,7 @@ def documented(
     tags: list[str] | None = None,
     hidden: bool = False,
     body_required: bool = True,
+    media_type: str = "application/json",
 ) -> Callable[[F], F]:
     """Attach request/response models to a handler; the spec is generated from them."""
 
@@ -55,6 +57,7 @@ def documented(
             tags=tuple(tags or ()),
             hidden=hidden,
             body_required=body_required,
+            media_type=media_type,
         )
         setattr(handler, _ATTR, doc)
         return handler
@@ -193,7 +196,7 @@ def _operation(method: str, path: str, handler: Any, schemas: _Schemas) -> dict[
         responses[str(status)] = {
             "description": _REASONS.get(status, "Answer"),
             "headers": _headers(),
-            "content": _json(schemas.of(kind, "serialization")),
+            "content": {doc.media_type: {"schema": schemas.of(kind, "serialization")}},
         }
     if not responses:
         responses["2XX"] = {"description": "Success", "headers": _headers(), "content": _json({})}
