@@ -48,7 +48,7 @@ async def analyse(client, run_analyzer, settings, body) -> dict:
     await asyncio.sleep(0.05)
     await run_analyzer()
     await asyncio.sleep(0.05)
-    assert not post.done(), (await post.result().text())  # still enriching: waits for Jira too
+    assert not post.done(), await post.result().text()  # still enriching: waits for Jira too
     await run_jira_worker(settings)
     response = await asyncio.wait_for(post, 20)
     assert response.status == 200, await response.text()
