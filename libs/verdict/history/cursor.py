@@ -71,14 +71,23 @@ def page(rows: list[Any], request: PageRequest, key_of: Any) -> tuple[list[Any],
     rows = rows[: request.limit]
     if request.backwards:
         rows.reverse()
+    first = key_of(rows[0]) if rows else None
+    last = key_of(rows[-1]) if rows else None
+    return rows, page_info(request, more=more, first=first, last=last)
+
+
+def page_info(
+    request: PageRequest, *, more: bool, first: Key | None, last: Key | None
+) -> dict[str, Any]:
+    """`pagination` for a page whose first and last rows (in list order) have these keys;
+    `more`: the query found a row past the page in the direction of travel."""
     # Forward: more rows past the last one when the query found an extra row. Backward:
     # rows past the last one always exist (the cursor row itself), and the extra row
     # says whether there are newer ones before the first.
-    has_next = more if not request.backwards else bool(rows)
+    has_next = more if not request.backwards else last is not None
     has_prev = request.after is not None if not request.backwards else more
-    info: dict[str, Any] = {
+    return {
         "has_more": has_next,
-        "next_cursor": encode(key_of(rows[-1])) if rows and has_next else None,
-        "prev_cursor": encode(key_of(rows[0])) if rows and has_prev else None,
+        "next_cursor": encode(last) if last is not None and has_next else None,
+        "prev_cursor": encode(first) if first is not None and has_prev else None,
     }
-    return rows, info

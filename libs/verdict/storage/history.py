@@ -14,23 +14,63 @@ import asyncpg
 from verdict.history.cursor import PageRequest
 from verdict.storage.pool import Conn
 
-_failure_columns = """
-select id, job_id, job_name, build_number, test_name, error_message, error_signature,
-       classification, child_job_name, child_build_number, analyzed_at
-  from failures
-"""
+# One row of /history/failures as the contract writes it (ids as text, timestamps as
+# "YYYY-MM-DD HH:MM:SS" UTC), built by Postgres so a page is never decoded in Python.
+_failure_json = """json_build_object(
+    'id', id, 'job_id', job_id::text, 'job_name', job_name, 'build_number', build_number,
+    'test_name', test_name, 'error_message', error_message,
+    'error_signature', error_signature, 'classification', classification,
+    'child_job_name', child_job_name, 'child_build_number', child_build_number,
+    'analyzed_at', to_char(analyzed_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS'))"""
 
-# Filters of /history/failures; each is an index (trigram GIN for search, b-tree else).
+# Filters of /history/failures. ?search= looks the term up in the distinct test and job
+# names (migration 0009: their trigram indexes are small, the names in failures repeat
+# the same trigrams a million times) and reads failures by name through the b-trees;
+# messages are matched in failures through their trigram index.
 _filters = {
-    "search": "(test_name ilike {p} or error_message ilike {p} or job_name ilike {p})",
+    "search": """(test_name = any(array(select test_name from history_test_names
+                                   where test_name ilike {p}))
+            or error_message ilike {p}
+            or job_name = any(array(select job_name from history_job_names
+                                     where job_name ilike {p})))""",
     "job_name": "job_name = {p}",
     "classification": "classification = {p}",
 }
-_order_newest = " order by analyzed_at desc, id desc"
-_order_oldest = " order by analyzed_at, id"
+_newest = "analyzed_at desc, id desc"
+_oldest = "analyzed_at, id"
 _key_older = "(analyzed_at, id) < ({at}, {id})"
 _key_newer = "(analyzed_at, id) > ({at}, {id})"
-count_failures = "select count(*) from failures"
+
+# One round trip: the total, and one page fetched in travel order (`fetched` rows, at
+# most the page size + 1), of which the first page-size rows go out as a JSON array in
+# list order (newest first) with the cursor keys of its first and last row.
+_page_tail = """
+shown as (select * from page where pos <= {size})
+select (select count(*) from {counted}) as total,
+       (select count(*) from page)::int as fetched,
+       (select coalesce(json_agg({row} order by pos {listing}), '[]') from shown)::text
+           as rows,
+       (select (analyzed_at, id) from shown order by pos {listing} limit 1) as first_key,
+       (select (analyzed_at, id) from shown order by pos {back} limit 1) as last_key
+"""
+# Filters on b-tree columns (or none): the page walks an index in order.
+_failures_page = """
+with page as (
+    select *, row_number() over (order by {travel}) as pos
+      from (select * from failures {page_where} order by {travel}
+             limit {limit} offset {offset}) s
+),""" + _page_tail.replace("{counted}", "failures {count_where}")
+# ?search=: the matching rows are found once, through the indexes (never by walking
+# failures in time order and filtering, which a plan may prefer when it cannot see how
+# few names match), and both counted and paged from there.
+_search_page = """
+with matched as materialized (select id, analyzed_at from failures {count_where}),
+page as (
+    select f.*, row_number() over (order by {travel}) as pos
+      from failures f
+     where f.id in (select id from matched {key_where} order by {travel}
+                     limit {limit} offset {offset})
+),""" + _page_tail.replace("{counted}", "matched")
 
 
 @dataclass(frozen=True)
@@ -63,167 +103,177 @@ def _sql(base: str, clauses: list[str], tail: str) -> str:
     return base + (" where " + " and ".join(clauses) if clauses else "") + tail
 
 
-# A generic plan cannot see how selective a search pattern is and scans the table; a
-# plan made for the pattern at hand uses the trigram indexes.
-custom_plans = "set local plan_cache_mode = force_custom_plan"
+def _where(clauses: list[str]) -> str:
+    return "where " + " and ".join(clauses) if clauses else ""
 
 
-async def count_matching(conn: Conn, flt: FailureFilter) -> int:
+@dataclass(frozen=True)
+class FailurePage:
+    """A page of /history/failures: `rows` is the JSON array, ready to send."""
+
+    total: int
+    fetched: int
+    rows: str
+    first: tuple[datetime, int] | None
+    last: tuple[datetime, int] | None
+
+
+def _key(value: tuple[datetime, int] | None) -> tuple[datetime, int] | None:
+    return None if value is None else (value[0], int(value[1]))
+
+
+async def failures_page(
+    conn: Conn,
+    flt: FailureFilter,
+    *,
+    size: int,
+    offset: int = 0,
+    request: PageRequest | None = None,
+) -> FailurePage:
+    """The total and one page: `size + 1` rows from `offset`, or after/before the cursor
+    of `request` (whose limit is then the page size)."""
     clauses, args = flt.where()
-    async with conn.transaction():
-        if flt.search:
-            await conn.execute(custom_plans)
-        total: int = await conn.fetchval(_sql(count_failures, clauses, ""), *args)
-    return total
-
-
-async def list_failures_offset(
-    conn: Conn, flt: FailureFilter, limit: int, offset: int
-) -> list[asyncpg.Record]:
-    clauses, args = flt.where()
-    n = len(args)
-    sql = _sql(_failure_columns, clauses, f"{_order_newest} limit ${n + 1} offset ${n + 2}")
-    async with conn.transaction():
-        if flt.search:
-            await conn.execute(custom_plans)
-        rows: list[asyncpg.Record] = await conn.fetch(sql, *args, limit, offset)
-    return rows
-
-
-async def list_failures_keyset(
-    conn: Conn, flt: FailureFilter, request: PageRequest
-) -> list[asyncpg.Record]:
-    """`limit + 1` rows in travel order after (older) or before (newer) the cursor."""
-    clauses, args = flt.where()
-    key = request.key
-    order = _order_newest
-    if key is not None:
+    key_clauses: list[str] = []
+    travel, backwards = _newest, False
+    if request is not None and request.key is not None:
+        backwards = request.backwards
         n = len(args)
-        template = _key_newer if request.backwards else _key_older
-        clauses.append(template.format(at=f"${n + 1}", id=f"${n + 2}"))
-        args += [key.at, int(key.id)]
-        order = _order_oldest if request.backwards else _order_newest
-    sql = _sql(_failure_columns, clauses, f"{order} limit ${len(args) + 1}")
-    async with conn.transaction():
-        if flt.search:
-            await conn.execute(custom_plans)
-        rows: list[asyncpg.Record] = await conn.fetch(sql, *args, request.limit + 1)
-    return rows
+        template = _key_newer if backwards else _key_older
+        key_clauses.append(template.format(at=f"${n + 1}", id=f"${n + 2}"))
+        args += [request.key.at, int(request.key.id)]
+        travel = _oldest if backwards else _newest
+    n = len(args)
+    sql = (_search_page if flt.search else _failures_page).format(
+        travel=travel,
+        page_where=_where(clauses + key_clauses),
+        count_where=_where(clauses),
+        key_where=_where(key_clauses),
+        limit=f"${n + 1}",
+        offset=f"${n + 2}",
+        size=f"${n + 3}",
+        row=_failure_json,
+        listing="desc" if backwards else "",
+        back="" if backwards else "desc",
+    )
+    row = await conn.fetchrow(sql, *args, size + 1, offset, size)
+    assert row is not None
+    return FailurePage(
+        row["total"], row["fetched"], row["rows"], _key(row["first_key"]), _key(row["last_key"])
+    )
 
 
 # --- one test -------------------------------------------------------------------------
 
-# $2: job name or '' for any; $3: a job to leave out, or null.
-_test_scope = """
- where test_name = $1 and ($2::text = '' or job_name = $2)
-   and ($3::uuid is null or job_id <> $3)
-"""
-select_test_summary = (
-    """
-with f as (select job_id, analyzed_at, classification from failures"""
-    + _test_scope
-    + """)
+# /history/test in one round trip. $1 test name, $2 job name or '' for any, $3 a job to
+# leave out or null, $4 recent runs to return, $5 related comments to return, $6 the
+# flakiness window (builds).
+#  - summary: builds and rows with a failure of the test, first and last seen, the
+#    failures per classification;
+#  - recent_runs (JSON, newest first) and the classification of the newest;
+#  - builds_run: builds with stored totals of the job(s) the test fails in (`$2`, or every
+#    job it failed in); without totals, a named job's completed builds; else null;
+#  - comments (JSON, newest first) on the test or on the signatures of its recent runs;
+#  - the flakiness window: the last $6 completed builds of `$2` or of the job of the
+#    test's newest failure, the positions (0 the newest) where it failed, and how many
+#    of them it passed on a retry.
+select_test_history = """
+with f as materialized (
+    select id, job_id, job_name, build_number, error_message, error_signature,
+           classification, child_job_name, child_build_number, analyzed_at
+      from failures
+     where test_name = $1 and ($2::text = '' or job_name = $2)
+       and ($3::uuid is null or job_id <> $3)
+),
+recent as (select * from f order by analyzed_at desc, id desc limit $4),
+names as (
+    select case when $2 <> '' then array[$2::text]
+                else (select array_agg(distinct job_name) from f) end as names
+),
+with_totals as (
+    select count(distinct tr.job_id)::int as n from test_runs tr, names
+     where tr.job_name = any(names.names)
+       and ($3::uuid is null or tr.job_id <> $3)
+),
+completed as (
+    select count(*)::int as n from jobs
+     where $2 <> '' and job_name = $2 and status = 'completed'
+       and ($3::uuid is null or id <> $3)
+),
+signatures as (
+    select array_agg(distinct error_signature) as s from recent where error_signature <> ''
+),
+related as (
+    select c.id, c.comment, c.username, c.created_at from comments c, signatures
+     where (c.test_name = $1 or c.error_signature = any(signatures.s))
+       and ($3::uuid is null or c.job_id <> $3)
+     order by c.created_at desc, c.id desc limit $5
+),
+window_job as (
+    select case when $2 <> '' then $2::text
+                else (select job_name from recent order by analyzed_at desc, id desc
+                       limit 1) end as name
+),
+win as (
+    select id, (row_number() over (order by created_at desc, id desc) - 1)::int as pos
+      from (select id, created_at from jobs
+             where job_name = (select name from window_job) and status = 'completed'
+               and ($3::uuid is null or id <> $3)
+             order by created_at desc, id desc limit $6) w
+)
 select (select count(distinct job_id) from f)::int as failed_builds,
        (select count(*) from f)::int as failure_rows,
        (select min(analyzed_at) from f) as first_seen,
        (select max(analyzed_at) from f) as last_seen,
        (select coalesce(jsonb_object_agg(classification, n), '{}'::jsonb)
           from (select classification, count(*) as n from f
-                 where classification <> '' group by classification) c) as classifications
+                 where classification <> '' group by classification) c)::text
+           as classifications,
+       (select coalesce(json_agg(json_build_object(
+                   'job_id', job_id::text, 'job_name', job_name,
+                   'build_number', build_number, 'error_message', error_message,
+                   'error_signature', error_signature, 'classification', classification,
+                   'child_job_name', child_job_name, 'child_build_number', child_build_number,
+                   'analyzed_at', to_char(analyzed_at at time zone 'UTC',
+                                          'YYYY-MM-DD HH24:MI:SS'))
+                   order by analyzed_at desc, id desc), '[]')
+          from recent)::text as recent_runs,
+       (select classification from recent order by analyzed_at desc, id desc limit 1)
+           as last_classification,
+       case when coalesce(cardinality((select names from names)), 0) = 0 then null
+            when (select n from with_totals) > 0 then (select n from with_totals)
+            when $2 <> '' then (select n from completed)
+       end as builds_run,
+       (select coalesce(json_agg(json_build_object(
+                   'comment', comment, 'username', username,
+                   'created_at', to_char(created_at at time zone 'UTC',
+                                         'YYYY-MM-DD HH24:MI:SS'))
+                   order by created_at desc, id desc), '[]')
+          from related)::text as comments,
+       (select name from window_job) as window_job,
+       (select count(*) from win)::int as window_builds,
+       coalesce((select array_agg(distinct w.pos) from failures x join win w on w.id = x.job_id
+                  where x.test_name = $1), '{}') as failed_positions,
+       (select count(distinct o.job_id) from test_outcomes o join win w on w.id = o.job_id
+         where o.test_name = $1 and o.outcome = 'flaky')::int as retry_passes
 """
-)
-select_test_recent = (
-    """
-select job_id, job_name, build_number, error_message, error_signature, classification,
-       child_job_name, child_build_number, analyzed_at
-  from failures"""
-    + _test_scope
-    + """
- order by analyzed_at desc, id desc limit $4
-"""
-)
-# Builds that ran the jobs this test fails in and stored their totals (test_runs).
-select_test_total_builds = """
-select count(distinct tr.job_id) from test_runs tr
- where tr.job_name = any($1::text[]) and ($2::uuid is null or tr.job_id <> $2)
-"""
-select_test_job_names = "select array_agg(distinct job_name) from failures" + _test_scope
-# Without totals for a named job, its completed builds are the denominator (the seed's).
-select_completed_builds = """
-select count(*) from jobs
- where job_name = $1 and status = 'completed' and ($2::uuid is null or id <> $2)
-"""
-select_related_comments = """
-select comment, username, created_at from comments
- where (test_name = $1 or error_signature = any($2::text[]))
-   and ($3::uuid is null or job_id <> $3)
- order by created_at desc, id desc limit $4
-"""
 
 
-@dataclass(frozen=True)
-class TestSummary:
-    __test__ = False  # not a pytest class
-
-    failed_builds: int
-    failure_rows: int
-    first_seen: datetime | None
-    last_seen: datetime | None
-    classifications: dict[str, int]
-
-
-async def test_summary(
-    conn: Conn, test_name: str, job_name: str, exclude: uuid.UUID | None
-) -> TestSummary:
-    row = await conn.fetchrow(select_test_summary, test_name, job_name, exclude)
-    assert row is not None
-    return TestSummary(
-        row["failed_builds"],
-        row["failure_rows"],
-        row["first_seen"],
-        row["last_seen"],
-        dict(row["classifications"]),
-    )
-
-
-async def recent_runs(
-    conn: Conn, test_name: str, job_name: str, exclude: uuid.UUID | None, limit: int
-) -> list[asyncpg.Record]:
-    rows: list[asyncpg.Record] = await conn.fetch(
-        select_test_recent, test_name, job_name, exclude, limit
-    )
-    return rows
-
-
-async def builds_run(
-    conn: Conn, test_name: str, job_name: str, exclude: uuid.UUID | None
-) -> int | None:
-    """Builds with stored totals of the job(s) the test belongs to; None without totals."""
-    names = [job_name] if job_name else None
-    if names is None:
-        names = await conn.fetchval(select_test_job_names, test_name, job_name, exclude)
-    if not names:
-        return None
-    total: int = await conn.fetchval(select_test_total_builds, names, exclude)
-    if total:
-        return total
-    if job_name:
-        completed: int = await conn.fetchval(select_completed_builds, job_name, exclude)
-        return completed
-    return None
-
-
-async def related_comments(
+async def test_history(
     conn: Conn,
     test_name: str,
-    signatures: list[str],
+    job_name: str,
     exclude: uuid.UUID | None,
-    limit: int,
-) -> list[asyncpg.Record]:
-    rows: list[asyncpg.Record] = await conn.fetch(
-        select_related_comments, test_name, signatures, exclude, limit
+    *,
+    recent: int,
+    comments: int,
+    window: int,
+) -> asyncpg.Record:
+    """One test's record (see select_test_history); JSON columns come as text."""
+    row: asyncpg.Record | None = await conn.fetchrow(
+        select_test_history, test_name, job_name, exclude, recent, comments, window
     )
-    return rows
+    assert row is not None
+    return row
 
 
 # --- flakiness over the last N builds of a job -----------------------------------------
@@ -238,95 +288,51 @@ with win as (
              order by created_at desc, id desc limit $3) w
 )
 """
-select_test_window = (
-    _window
-    + """
-select (select count(*) from win)::int as builds,
-       coalesce((select array_agg(distinct w.pos) from failures f join win w on w.id = f.job_id
-                  where f.test_name = $4), '{}') as failed_positions,
-       (select count(distinct o.job_id) from test_outcomes o join win w on w.id = o.job_id
-         where o.test_name = $4 and o.outcome = 'flaky')::int as retry_passes
-"""
-)
-select_latest_job_name = """
-select job_name from failures where test_name = $1 and ($2::uuid is null or job_id <> $2)
- order by analyzed_at desc, id desc limit 1
-"""
-
-
-@dataclass(frozen=True)
-class TestWindow:
-    __test__ = False
-
-    job_name: str
-    builds: int
-    failed_positions: list[int]
-    retry_passes: int
-
-
-async def test_window(
-    conn: Conn, test_name: str, job_name: str, exclude: uuid.UUID | None, builds: int
-) -> TestWindow | None:
-    """The test's outcomes over the last `builds` builds of `job_name` (or of its latest job)."""
-    if not job_name:
-        job_name = await conn.fetchval(select_latest_job_name, test_name, exclude) or ""
-        if not job_name:
-            return None
-    row = await conn.fetchrow(select_test_window, job_name, exclude, builds, test_name)
-    assert row is not None
-    return TestWindow(job_name, row["builds"], list(row["failed_positions"]), row["retry_passes"])
-
-
-# The same formulas as verdict.history.flakiness, for every test failing in the window:
-# a run of consecutive failed positions [s, e] adds a flip at s (unless s is the newest
-# build) and one at e (unless e is the oldest).
-select_flaky_tests = (
-    _window
-    + """,
-n as (select count(*)::int as builds from win),
-fails as (select distinct f.test_name, w.pos
-            from failures f join win w on w.id = f.job_id),
-edges as (select test_name, pos,
-                 lag(pos) over (partition by test_name order by pos) as prev,
-                 lead(pos) over (partition by test_name order by pos) as next
-            from fails),
-per_test as (select test_name, count(*)::int as failed_builds,
-                    (count(*) filter (where (prev is null or prev <> pos - 1) and pos > 0)
-                     + count(*) filter (where (next is null or next <> pos + 1)
-                                        and pos < (select builds from n) - 1))::int as flips
-               from edges group by test_name),
+# The same formulas as verdict.history.flakiness, for every test failing in the window,
+# without sorting its rows: a test's failed positions are a bit string (bit p set when
+# it failed in build p, 0 the newest; windows are at most 100 builds), so its failed
+# builds are the bits set, and its flips the positions 1..N-1 whose bit differs from the
+# one before: the bits set in (m xor m >> 1) within that range.
+_flaky_ctes = """,
+n as (
+    select count(*)::int as builds,
+           -- bits 1 .. N-1
+           (~repeat('0', 128)::bit(128) << (128 - count(*)::int))
+           & (~repeat('0', 128)::bit(128) >> 1) as inner_bits
+      from win
+),
+masks as (
+    select f.test_name, bit_or(set_bit(repeat('0', 128)::bit(128), w.pos, 1)) as m
+      from failures f join win w on w.id = f.job_id
+     group by f.test_name
+),
+per_test as (
+    select test_name, bit_count(m)::int as failed_builds,
+           bit_count((m # (m >> 1)) & (select inner_bits from n))::int as flips
+      from masks
+),
 retries as (select o.test_name, count(distinct o.job_id)::int as retry_passes
               from test_outcomes o join win w on w.id = o.job_id
              where o.outcome = 'flaky' group by o.test_name),
 scored as (select coalesce(p.test_name, r.test_name) as test_name,
                   coalesce(p.failed_builds, 0) as failed_builds, coalesce(p.flips, 0) as flips,
                   coalesce(r.retry_passes, 0) as retry_passes
-             from per_test p full join retries r on r.test_name = p.test_name)
-select s.test_name, s.failed_builds, s.flips, s.retry_passes, n.builds,
-       case when n.builds >= 2 then round(s.flips::numeric / (n.builds - 1), 4)::float8
-            else 0.0 end as flip_rate,
-       case when s.retry_passes + s.failed_builds > 0
-            then round(s.retry_passes::numeric / (s.retry_passes + s.failed_builds), 4)::float8
-            else 0.0 end as pass_on_retry_rate
-  from scored s cross join n
- order by greatest(
-            case when n.builds >= 2 then s.flips::float8 / (n.builds - 1) else 0 end,
-            case when s.retry_passes + s.failed_builds > 0
-                 then s.retry_passes::float8 / (s.retry_passes + s.failed_builds) else 0 end)
-          desc, s.test_name
- limit $4
-"""
-)
-
-
-async def flaky_tests(
-    conn: Conn, job_name: str, exclude: uuid.UUID | None, builds: int, limit: int
-) -> list[asyncpg.Record]:
-    """The tests of a job ranked by flip rate or pass-on-retry rate, whichever is higher."""
-    rows: list[asyncpg.Record] = await conn.fetch(
-        select_flaky_tests, job_name, exclude, builds, limit
-    )
-    return rows
+             from per_test p full join retries r on r.test_name = p.test_name),
+ranked as (
+    select s.test_name, s.failed_builds, s.flips, s.retry_passes, n.builds,
+           case when n.builds >= 2 then round(s.flips::numeric / (n.builds - 1), 4)::float8
+                else 0.0 end as flip_rate,
+           case when s.retry_passes + s.failed_builds > 0
+                then round(s.retry_passes::numeric
+                           / (s.retry_passes + s.failed_builds), 4)::float8
+                else 0.0 end as pass_on_retry_rate,
+           row_number() over (order by greatest(
+               case when n.builds >= 2 then s.flips::float8 / (n.builds - 1) else 0 end,
+               case when s.retry_passes + s.failed_builds > 0
+                    then s.retry_passes::float8 / (s.retry_passes + s.failed_builds)
+                    else 0 end) desc, s.test_name) as ordinal
+      from scored s cross join n
+)"""
 
 
 # --- one signature --------------------------------------------------------------------
@@ -381,51 +387,74 @@ async def signature_comments(
 
 # --- one job name ---------------------------------------------------------------------
 
-select_job_builds = """
-select count(*)::int as total_builds,
-       count(*) filter (where failure_count > 0)::int as builds_with_failures,
-       count(*) filter (where failure_count > 0
-                        and completed_at >= now() - make_interval(days => $3))::int as recent,
-       count(*) filter (where failure_count > 0
-                        and completed_at >= now() - make_interval(days => 2 * $3)
-                        and completed_at < now() - make_interval(days => $3))::int as previous
-  from jobs
- where job_name = $1 and status = 'completed' and ($2::uuid is null or id <> $2)
+# /history/stats in one round trip. $1 job name, $2 job to leave out or null, $3 window
+# (builds), $4 flaky tests to return, $5 trend window (days), $6 most common failures.
+select_job_stats = (
+    _window
+    + _flaky_ctes
+    + """,
+builds as (
+    select count(*)::int as total_builds,
+           count(*) filter (where failure_count > 0)::int as builds_with_failures,
+           count(*) filter (where failure_count > 0
+                            and completed_at >= now() - make_interval(days => $5))::int as recent,
+           count(*) filter (where failure_count > 0
+                            and completed_at >= now() - make_interval(days => 2 * $5)
+                            and completed_at < now() - make_interval(days => $5))::int as previous
+      from jobs
+     where job_name = $1 and status = 'completed' and ($2::uuid is null or id <> $2)
+),
+common as (
+    select test_name, count(*) as count, classification from failures
+     where job_name = $1 and ($2::uuid is null or job_id <> $2)
+     group by test_name, classification
+     order by count desc, test_name limit $6
+),
+totals as (
+    select coalesce(sum(tr.total), 0)::bigint as total,
+           coalesce(sum(tr.passed), 0)::bigint as passed,
+           coalesce(sum(tr.failed), 0)::bigint as failed,
+           coalesce(sum(tr.skipped), 0)::bigint as skipped,
+           count(distinct tr.job_id)::int as builds
+      from test_runs tr
+     where tr.job_name = $1 and ($2::uuid is null or tr.job_id <> $2)
+)
+select b.total_builds, b.builds_with_failures, b.recent, b.previous,
+       t.total, t.passed, t.failed, t.skipped, t.builds,
+       (select coalesce(json_agg(json_build_object(
+                   'test_name', c.test_name, 'count', c.count,
+                   'classification', c.classification)
+                   order by c.count desc, c.test_name), '[]')
+          from common c)::text as most_common,
+       (select coalesce(json_agg(json_build_object(
+                   'test_name', f.test_name, 'builds', f.builds,
+                   'failed_builds', f.failed_builds, 'flips', f.flips,
+                   'flip_rate', f.flip_rate, 'retry_passes', f.retry_passes,
+                   'pass_on_retry_rate', f.pass_on_retry_rate) order by f.ordinal), '[]')
+          from ranked f where f.ordinal <= $4)::text as flaky
+  from builds b cross join totals t
 """
-select_job_test_totals = """
-select coalesce(sum(tr.total), 0)::bigint as total, coalesce(sum(tr.passed), 0)::bigint as passed,
-       coalesce(sum(tr.failed), 0)::bigint as failed,
-       coalesce(sum(tr.skipped), 0)::bigint as skipped, count(distinct tr.job_id)::int as builds
-  from test_runs tr
- where tr.job_name = $1 and ($2::uuid is null or tr.job_id <> $2)
-"""
-select_most_common = """
-select test_name, count(*) as count, classification from failures
- where job_name = $1 and ($2::uuid is null or job_id <> $2)
- group by test_name, classification
- order by count desc, test_name limit $3
-"""
+)
 
 
-async def job_builds(
-    conn: Conn, job_name: str, exclude: uuid.UUID | None, trend_days: int
+async def job_stats(
+    conn: Conn,
+    job_name: str,
+    exclude: uuid.UUID | None,
+    *,
+    window: int,
+    flaky: int,
+    trend_days: int,
+    most_common: int,
 ) -> asyncpg.Record:
-    row = await conn.fetchrow(select_job_builds, job_name, exclude, trend_days)
+    """Builds, trend counts, totals, the most common failures (`most_common`, a JSON
+    array, ready to send) and the `flaky` tests of the last `window` builds ranked by
+    flip rate or pass-on-retry rate, whichever is higher (a JSON array)."""
+    row: asyncpg.Record | None = await conn.fetchrow(
+        select_job_stats, job_name, exclude, window, flaky, trend_days, most_common
+    )
     assert row is not None
     return row
-
-
-async def job_test_totals(conn: Conn, job_name: str, exclude: uuid.UUID | None) -> asyncpg.Record:
-    row = await conn.fetchrow(select_job_test_totals, job_name, exclude)
-    assert row is not None
-    return row
-
-
-async def most_common_failures(
-    conn: Conn, job_name: str, exclude: uuid.UUID | None, limit: int
-) -> list[asyncpg.Record]:
-    rows: list[asyncpg.Record] = await conn.fetch(select_most_common, job_name, exclude, limit)
-    return rows
 
 
 # --- classifications ------------------------------------------------------------------

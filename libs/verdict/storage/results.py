@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
 
 import asyncpg
 
@@ -12,74 +14,135 @@ from verdict.storage.pool import Conn
 # The `result` object of GET /results/{job_id}, composed by Postgres and sent as text,
 # so a 200-failure result is never decoded and re-encoded in Python. It is the same
 # object verdict.contracts.envelope.build_result makes from a row.
-select_result_text = """
+#
+# `version` names the row versions the answer is made of: every UPDATE writes a new
+# version of the jobs row (new xmin), and the enriched XML is a row of its own. With
+# $2 = the version the caller already holds, Postgres skips composing the result
+# (result_text and enriched_xml_z come back null) and the caller sends what it has.
+_result_version = "jobs.xmin::text || '/' || coalesce(o.xmin::text, '')"
+select_result_text = f"""
 select jobs.id, kind, status, jenkins_url, jobs.created_at, completed_at,
-       analysis_started_at,
+       analysis_started_at, {_result_version} as version,
+       case when {_result_version} = $2 then null else
        (case when kind = 'jenkins'
              then jsonb_build_object('job_name', job_name, 'build_number', build_number)
-             else '{}'::jsonb end
+             else '{{}}'::jsonb end
         || coalesce(result, jsonb_build_object('job_id', id::text))
         || jsonb_build_object('status', status, 'request_params', request_params,
                               'progress_log', progress_log)
         || case when phase <> '' then jsonb_build_object('progress_phase', phase)
-                else '{}'::jsonb end
+                else '{{}}'::jsonb end
         || case when status = 'failed' then jsonb_build_object('error', error)
-                else '{}'::jsonb end
+                else '{{}}'::jsonb end
         -- enriched_xml is kept compressed in job_outputs; the handler splices it in.
-        - case when o.payload is null then '' else 'enriched_xml' end)::text as result_text,
-       o.payload as enriched_xml_z
+        - case when o.payload is null then '' else 'enriched_xml' end)::text
+       end as result_text,
+       case when {_result_version} = $2 then null else o.payload end as enriched_xml_z
   from jobs
   left join job_outputs o on o.job_id = jobs.id and o.name = 'enriched_xml'
  where jobs.id = $1
 """
 
 
-async def get_result_text(conn: Conn, job_id: uuid.UUID) -> asyncpg.Record | None:
-    row: asyncpg.Record | None = await conn.fetchrow(select_result_text, job_id)
+async def get_result_text(
+    conn: Conn, job_id: uuid.UUID, known_version: str = ""
+) -> asyncpg.Record | None:
+    """The job's row and composed result; result_text is null when `known_version` is
+    still the row's `version` (what the caller holds is current)."""
+    row: asyncpg.Record | None = await conn.fetchrow(select_result_text, job_id, known_version)
     return row
 
 
-_dashboard_columns = """
-select j.id, j.kind, j.jenkins_url, j.status, j.created_at, j.completed_at,
-       j.analysis_started_at, j.job_name, j.build_number, j.failure_count, j.child_job_count,
-       coalesce(nullif(j.summary, ''), case when j.status = 'failed' then j.error end, '')
-           as summary,
-       j.error, j.result is not null as has_result,
-       (select count(*) from reviews r where r.job_id = j.id and r.reviewed) as reviewed_count,
-       (select count(*) from comments c where c.job_id = j.id) as comment_count
-  from jobs j
-"""
-select_dashboard_first = (
-    _dashboard_columns
-    + """
- order by j.created_at desc, j.id desc limit $1
-"""
+# A dashboard row as the contract writes it, built by Postgres as text (format() and
+# to_json() cost a third of json_build_object here): the keys every job has, then those
+# of a stored result (job_name; build_number of a Jenkins job; failure_count;
+# child_job_count when non-zero; summary and error when not empty). status is one of
+# five plain words (a CHECK constraint), so it needs no escaping.
+_ts = "coalesce('\"' || to_char({} at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS') || '\"', 'null')"
+_dashboard_row = (
+    """
+format('{"job_id": "%s", "jenkins_url": %s, "status": %s, "created_at": %s, '
+       '"completed_at": %s, "analysis_started_at": %s, "reviewed_count": %s, '
+       '"comment_count": %s%s}',
+    j.id, to_json(coalesce(j.jenkins_url, '')), '"' || j.status || '"', {created}, {completed},
+    {started},
+    (select count(*) from reviews r where r.job_id = j.id and r.reviewed),
+    (select count(*) from comments c where c.job_id = j.id),
+    case when j.result is null then '' else concat(
+        ', "job_name": ', to_json(j.job_name),
+        case when j.kind = 'jenkins' then ', "build_number": ' || j.build_number end,
+        ', "failure_count": ', j.failure_count,
+        case when j.child_job_count <> 0 then ', "child_job_count": ' || j.child_job_count end,
+        ', "summary": ' || to_json(nullif(coalesce(nullif(j.summary, ''),
+                                                   case when j.status = 'failed'
+                                                        then j.error end, ''), '')),
+        ', "error": ' || to_json(nullif(j.error, ''))) end)
+""".replace("{created}", _ts.format("j.created_at"))
+    .replace("{completed}", _ts.format("j.completed_at"))
+    .replace("{started}", _ts.format("j.analysis_started_at"))
 )
-select_dashboard_after = (
-    _dashboard_columns
-    + """
- where (j.created_at, j.id) < ($2, $3)
- order by j.created_at desc, j.id desc limit $1
+# One round trip: `fetched` rows in travel order (at most the page size + 1), the first
+# page-size of them as a JSON array in list order (newest first), and the cursor keys of
+# its first and last row.
+_dashboard_page = """
+with page as (
+    select j.id, j.created_at, {row} as doc,
+           row_number() over (order by {travel}) as pos
+      from jobs j {where} order by {travel} limit $1 + 1
+), shown as (select * from page where pos <= $1)
+select (select count(*) from page)::int as fetched,
+       (select '[' || coalesce(string_agg(doc, ', ' order by pos {listing}), '') || ']'
+          from shown) as rows,
+       (select (created_at, id) from shown order by pos {listing} limit 1) as first_key,
+       (select (created_at, id) from shown order by pos {back} limit 1) as last_key
 """
+_newest = "j.created_at desc, j.id desc"
+_oldest = "j.created_at, j.id"
+select_dashboard_first = _dashboard_page.format(
+    travel=_newest, where="", row=_dashboard_row, listing="", back="desc"
 )
-select_dashboard_before = (
-    _dashboard_columns
-    + """
- where (j.created_at, j.id) > ($2, $3)
- order by j.created_at, j.id limit $1
-"""
+select_dashboard_after = _dashboard_page.format(
+    travel=_newest,
+    where="where (j.created_at, j.id) < ($2, $3)",
+    row=_dashboard_row,
+    listing="",
+    back="desc",
+)
+select_dashboard_before = _dashboard_page.format(
+    travel=_oldest,
+    where="where (j.created_at, j.id) > ($2, $3)",
+    row=_dashboard_row,
+    listing="desc",
+    back="",
 )
 
 
-async def dashboard(conn: Conn, request: PageRequest) -> list[asyncpg.Record]:
-    """Newest jobs with review and comment counts: `limit + 1` rows in travel order."""
+@dataclass(frozen=True)
+class DashboardPage:
+    """`rows` is the JSON array, ready to send; keys are (created_at, job id)."""
+
+    fetched: int
+    rows: str
+    first: tuple[datetime, uuid.UUID] | None
+    last: tuple[datetime, uuid.UUID] | None
+
+
+async def dashboard(conn: Conn, request: PageRequest) -> DashboardPage:
+    """Newest jobs with review and comment counts, one page of `request.limit`."""
     key = request.key
     if key is None:
-        rows: list[asyncpg.Record] = await conn.fetch(select_dashboard_first, request.limit + 1)
-        return rows
-    sql = select_dashboard_before if request.backwards else select_dashboard_after
-    rows = await conn.fetch(sql, request.limit + 1, key.at, uuid.UUID(str(key.id)))
-    return rows
+        row = await conn.fetchrow(select_dashboard_first, request.limit)
+    else:
+        sql = select_dashboard_before if request.backwards else select_dashboard_after
+        row = await conn.fetchrow(sql, request.limit, key.at, uuid.UUID(str(key.id)))
+    assert row is not None
+    first, last = row["first_key"], row["last_key"]
+    return DashboardPage(
+        row["fetched"],
+        row["rows"],
+        None if first is None else (first[0], first[1]),
+        None if last is None else (last[0], last[1]),
+    )
 
 
 select_review_status = """

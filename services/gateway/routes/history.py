@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -12,10 +13,12 @@ from services.gateway.body import read_model
 from services.gateway.identity import current_identity
 from services.gateway.keys import PG
 from services.gateway.routes.results import (
+    Raw,
     int_query,
     jsonable,
     key_of,
     page_request,
+    raw_json_response,
     uuid_query,
 )
 from verdict.contracts.envelope import timestamp
@@ -50,26 +53,26 @@ async def failures(request: web.Request) -> web.Response:
     keyset = bool(request.query.get("after") or request.query.get("before"))
     page = page_request(request, default=50, hi=200)
     async with request.app[PG].acquire() as conn:
-        total = await repo.count_matching(conn, flt)
         if keyset:
-            rows = await repo.list_failures_keyset(conn, flt, page)
+            found = await repo.failures_page(conn, flt, size=page.limit, request=page)
         else:
-            rows = await repo.list_failures_offset(conn, flt, limit + 1, offset)
-    key = key_of("analyzed_at", "id")
+            found = await repo.failures_page(conn, flt, size=limit, offset=offset)
+    first = cursor.Key(*found.first) if found.first else None
+    last = cursor.Key(*found.last) if found.last else None
     if keyset:
-        rows, info = cursor.page(rows, page, key)
+        more = found.fetched > page.limit
+        info = cursor.page_info(page, more=more, first=first, last=last)
     else:
-        more = len(rows) > limit
-        rows = rows[:limit]
+        more = found.fetched > limit
         info = {
             "has_more": more,
-            "next_cursor": cursor.encode(key(rows[-1])) if rows and more else None,
-            "prev_cursor": cursor.encode(key(rows[0])) if rows and offset else None,
+            "next_cursor": cursor.encode(last) if last and more else None,
+            "prev_cursor": cursor.encode(first) if first and offset else None,
         }
-    return web.json_response(
+    return raw_json_response(
         {
-            "failures": [jsonable(r) for r in rows],
-            "total": total,
+            "failures": Raw(found.rows),
+            "total": found.total,
             "offset": 0 if keyset else offset,
             "limit": limit,
             "pagination": info,
@@ -85,16 +88,20 @@ async def test_history(request: web.Request) -> web.Response:
     exclude = uuid_query(request, "exclude_job_id")
     window_builds = _window(request)
     async with request.app[PG].acquire() as conn:
-        summary = await repo.test_summary(conn, test_name, job_name, exclude)
-        if summary.failure_rows == 0:
-            return web.json_response(_never_failed(test_name))
-        runs = await repo.recent_runs(conn, test_name, job_name, exclude, limit)
-        builds = await repo.builds_run(conn, test_name, job_name, exclude)
-        signatures = sorted({r["error_signature"] for r in runs if r["error_signature"]})
-        comments = await repo.related_comments(conn, test_name, signatures, exclude, COMMENTS_LIMIT)
-        window = await repo.test_window(conn, test_name, job_name, exclude, window_builds)
+        row = await repo.test_history(
+            conn,
+            test_name,
+            job_name,
+            exclude,
+            recent=limit,
+            comments=COMMENTS_LIMIT,
+            window=window_builds,
+        )
+    if row["failure_rows"] == 0:
+        return web.json_response(_never_failed(test_name))
 
-    failed = summary.failed_builds
+    failed = row["failed_builds"]
+    builds = row["builds_run"]
     if builds is None:
         total_runs, passes, rate = failed, None, None
         note = (
@@ -110,25 +117,25 @@ async def test_history(request: web.Request) -> web.Response:
         )
     flaky: dict[str, Any] | None = None
     streak = 0
-    if window is not None:
-        measured = flakiness(window.builds, window.failed_positions, window.retry_passes)
-        flaky = {"job_name": window.job_name, **measured.as_json()}
-        positions = set(window.failed_positions)
-        while streak in positions:
+    if row["window_job"]:
+        positions = list(row["failed_positions"])
+        measured = flakiness(row["window_builds"], positions, row["retry_passes"])
+        flaky = {"job_name": row["window_job"], **measured.as_json()}
+        while streak in set(positions):
             streak += 1
-    return web.json_response(
+    return raw_json_response(
         {
             "test_name": test_name,
             "total_runs": total_runs,
             "failures": failed,
             "passes": passes,
             "failure_rate": rate,
-            "first_seen": timestamp(summary.first_seen),
-            "last_seen": timestamp(summary.last_seen),
-            "last_classification": runs[0]["classification"] if runs else "",
-            "classifications": summary.classifications,
-            "recent_runs": [jsonable(r) for r in runs],
-            "comments": [jsonable(c) for c in comments],
+            "first_seen": timestamp(row["first_seen"]),
+            "last_seen": timestamp(row["last_seen"]),
+            "last_classification": row["last_classification"] or "",
+            "classifications": Raw(row["classifications"]),
+            "recent_runs": Raw(row["recent_runs"]),
+            "comments": Raw(row["comments"]),
             "consecutive_failures": streak,
             "note": note,
             "flakiness": flaky,
@@ -184,30 +191,35 @@ async def stats(request: web.Request) -> web.Response:
     exclude = uuid_query(request, "exclude_job_id")
     window_builds = _window(request)
     async with request.app[PG].acquire() as conn:
-        builds = await repo.job_builds(conn, job_name, exclude, WINDOW_DAYS)
-        if builds["total_builds"] == 0:
-            return web.json_response(_no_builds(job_name))
-        common = await repo.most_common_failures(conn, job_name, exclude, MOST_COMMON)
-        totals = await repo.job_test_totals(conn, job_name, exclude)
-        flaky = await repo.flaky_tests(conn, job_name, exclude, window_builds, MOST_COMMON)
-    total = builds["total_builds"]
-    return web.json_response(
+        row = await repo.job_stats(
+            conn,
+            job_name,
+            exclude,
+            window=window_builds,
+            flaky=MOST_COMMON,
+            trend_days=WINDOW_DAYS,
+            most_common=MOST_COMMON,
+        )
+    total = row["total_builds"]
+    if total == 0:
+        return web.json_response(_no_builds(job_name))
+    return raw_json_response(
         {
             "job_name": job_name,
             "total_builds_analyzed": total,
-            "builds_with_failures": builds["builds_with_failures"],
-            "overall_failure_rate": failure_rate(builds["builds_with_failures"], total),
-            "most_common_failures": [dict(r) for r in common],
-            "recent_trend": recent_trend(builds["recent"], builds["previous"]),
+            "builds_with_failures": row["builds_with_failures"],
+            "overall_failure_rate": failure_rate(row["builds_with_failures"], total),
+            "most_common_failures": Raw(row["most_common"]),
+            "recent_trend": recent_trend(row["recent"], row["previous"]),
             "test_totals": {
-                "builds": totals["builds"],
-                "run": totals["total"],
-                "passed": totals["passed"],
-                "failed": totals["failed"],
-                "skipped": totals["skipped"],
-                "failure_rate": failure_rate(totals["failed"], totals["total"]),
+                "builds": row["builds"],
+                "run": row["total"],
+                "passed": row["passed"],
+                "failed": row["failed"],
+                "skipped": row["skipped"],
+                "failure_rate": failure_rate(row["failed"], row["total"]),
             },
-            "flaky_tests": [_flaky_row(r) for r in flaky],
+            "flaky_tests": [_flaky_row(r) for r in json.loads(row["flaky"])],
         }
     )
 

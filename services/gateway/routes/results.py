@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import json
 import uuid
+import weakref
 import zlib
+from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -89,6 +92,32 @@ def jsonable(row: asyncpg.Record | dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+class Raw:
+    """JSON text Postgres already wrote (json_agg), spliced into a response unparsed."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+def dumps(value: Any) -> str:
+    """json.dumps, with `Raw` values (at any depth of dicts) inserted as they are."""
+    if isinstance(value, Raw):
+        return value.text
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(k)}: {dumps(v)}" for k, v in value.items()) + "}"
+    return json.dumps(value)
+
+
+def raw_json_response(
+    value: Any, *, status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
+    return web.Response(
+        text=dumps(value), status=status, headers=headers, content_type="application/json"
+    )
+
+
 def in_progress(job_id: uuid.UUID, status: str) -> web.Response:
     """The seed's 202 for a job still pending, waiting or running."""
     return web.json_response(
@@ -129,11 +158,19 @@ def key_of(at: str, ident: str) -> Callable[[Any], cursor.Key]:
     tags=["results"],
 )
 async def get_result(request: web.Request) -> web.Response:
+    """A finished result is composed once per row version and kept (ResultCache): each
+    request still asks Postgres for the row's current version, in the same single query
+    that would compose the result, so an answer is never older than the database."""
     job_id = parse_job_id(request)
+    cache = _result_cache(request.app)
+    held = cache.get(job_id)
     async with request.app[PG].acquire() as conn:
-        row = await results_repo.get_result_text(conn, job_id)
+        row = await results_repo.get_result_text(conn, job_id, held.version if held else "")
     if row is None:
+        cache.drop(job_id)
         raise NotFound(f"job {job_id} not found")
+    if held is not None and row["result_text"] is None:
+        return web.Response(body=held.body, status=held.status, content_type="application/json")
     settings = request.app[SETTINGS]
     envelope = {
         "job_id": str(job_id),
@@ -151,9 +188,61 @@ async def get_result(request: web.Request) -> web.Response:
     if row["enriched_xml_z"] is not None:
         xml = zlib.decompress(row["enriched_xml_z"]).decode("utf-8")
         result_text = result_text[:-1] + ', "enriched_xml": ' + json.dumps(xml) + "}"
-    body = json.dumps(envelope)[:-1] + ', "result": ' + result_text + "}"
+    body = (json.dumps(envelope)[:-1] + ', "result": ' + result_text + "}").encode()
     status = 200 if row["status"] in ("completed", "failed") else 202
-    return web.Response(text=body, status=status, content_type="application/json")
+    if status == 200:
+        cache.put(job_id, CachedResult(row["version"], status, body))
+    return web.Response(body=body, status=status, content_type="application/json")
+
+
+@dataclass(frozen=True)
+class CachedResult:
+    version: str
+    status: int
+    body: bytes
+
+
+class ResultCache:
+    """The encoded answers of recently read finished results, least recently used out
+    first, up to `max_bytes`. An entry is only ever served after Postgres confirmed that
+    its version is the row's current one."""
+
+    def __init__(self, max_bytes: int = 64 * 1024 * 1024, max_entry: int = 8 * 1024 * 1024):
+        self.max_bytes, self.max_entry = max_bytes, max_entry
+        self._entries: OrderedDict[uuid.UUID, CachedResult] = OrderedDict()
+        self._bytes = 0
+
+    def get(self, job_id: uuid.UUID) -> CachedResult | None:
+        found = self._entries.get(job_id)
+        if found is not None:
+            self._entries.move_to_end(job_id)
+        return found
+
+    def put(self, job_id: uuid.UUID, entry: CachedResult) -> None:
+        self.drop(job_id)
+        if len(entry.body) > self.max_entry:
+            return
+        self._entries[job_id] = entry
+        self._bytes += len(entry.body)
+        while self._bytes > self.max_bytes:
+            _, evicted = self._entries.popitem(last=False)
+            self._bytes -= len(evicted.body)
+
+    def drop(self, job_id: uuid.UUID) -> None:
+        old = self._entries.pop(job_id, None)
+        if old is not None:
+            self._bytes -= len(old.body)
+
+
+# One cache per application (each has its own database and settings).
+_caches: weakref.WeakKeyDictionary[web.Application, ResultCache] = weakref.WeakKeyDictionary()
+
+
+def _result_cache(app: web.Application) -> ResultCache:
+    cache = _caches.get(app)
+    if cache is None:
+        cache = _caches[app] = ResultCache()
+    return cache
 
 
 @routes.get("/results")
@@ -180,44 +269,23 @@ async def list_results(request: web.Request) -> web.Response:
     )
 
 
-def _dashboard_row(row: asyncpg.Record) -> dict[str, Any]:
-    entry: dict[str, Any] = {
-        "job_id": str(row["id"]),
-        "jenkins_url": row["jenkins_url"] or "",
-        "status": row["status"],
-        "created_at": timestamp(row["created_at"]),
-        "completed_at": timestamp(row["completed_at"]),
-        "analysis_started_at": timestamp(row["analysis_started_at"]),
-        "reviewed_count": row["reviewed_count"],
-        "comment_count": row["comment_count"],
-    }
-    if row["has_result"]:
-        entry["job_name"] = row["job_name"]
-        if row["kind"] == "jenkins":
-            entry["build_number"] = row["build_number"]
-        entry["failure_count"] = row["failure_count"]
-        if row["child_job_count"]:
-            entry["child_job_count"] = row["child_job_count"]
-        if row["summary"]:
-            entry["summary"] = row["summary"]
-        if row["error"]:
-            entry["error"] = row["error"]
-    return entry
-
-
 @routes.get("/api/dashboard")
 async def dashboard(request: web.Request) -> web.Response:
-    """The 500 newest jobs; `after`/`before` cursors page further (X-Next-Cursor)."""
+    """The 500 newest jobs; `after`/`before` cursors page further (X-Next-Cursor).
+
+    Postgres writes the rows' JSON; it is sent as it comes, never parsed here."""
     page = page_request(request, default=DASHBOARD_LIMIT, hi=DASHBOARD_LIMIT)
     async with request.app[PG].acquire() as conn:
-        rows = await results_repo.dashboard(conn, page)
-    rows, info = cursor.page(rows, page, key_of("created_at", "id"))
+        found = await results_repo.dashboard(conn, page)
+    first = cursor.Key(found.first[0], str(found.first[1])) if found.first else None
+    last = cursor.Key(found.last[0], str(found.last[1])) if found.last else None
+    info = cursor.page_info(page, more=found.fetched > page.limit, first=first, last=last)
     headers = {}
     if info["next_cursor"]:
         headers["X-Next-Cursor"] = info["next_cursor"]
     if info["prev_cursor"]:
         headers["X-Prev-Cursor"] = info["prev_cursor"]
-    return web.json_response([_dashboard_row(r) for r in rows], headers=headers)
+    return web.Response(text=found.rows, headers=headers, content_type="application/json")
 
 
 @routes.delete("/results/{job_id}")
