@@ -251,7 +251,8 @@ def _bug_report(
     frame, in_test = locate(stack)
     component = _component(frame) if frame is not None and not in_test else ""
     title_source = evidence or next(iter(message.splitlines()), "") or details
-    title = scrub(title_source).splitlines()[0] if scrub(title_source) else details
+    # The title is read by people: the real line, not its scrubbed signature form.
+    title = next((ln.strip() for ln in title_source.splitlines() if ln.strip()), details)
     return {
         "title": title[:120],
         "severity": severity,
