@@ -12,6 +12,7 @@ from services.gateway.routes import (
     admin,
     analysis,
     auth,
+    bulk,
     collaboration,
     health,
     history,
@@ -70,6 +71,7 @@ def create_app(settings: Settings) -> web.Application:
         rules.routes,
         openapi.routes,
         metrics.routes,
+        bulk.routes,
     ):
         app.add_routes(table)
     return app
