@@ -18,13 +18,17 @@ from aiohttp import web
 from services.gateway.body import read_model
 from services.gateway.identity import Identity, current_identity
 from services.gateway.keys import PG, REDIS, SETTINGS
+from services.gateway.openapi import documented
 from services.gateway.routes.results import gate, parse_job_id
 from verdict.contracts.requests import split_repo_ref
 from verdict.contracts.tracker import (
     CreateIssueRequest,
+    CreateIssueResponse,
     JiraProjectsRequest,
     JiraSecurityLevelsRequest,
     PreviewIssueRequest,
+    PreviewIssueResponse,
+    ReportPortalPushResult,
     TrackerCredentials,
     ValidateTokenRequest,
 )
@@ -116,6 +120,12 @@ async def _gated(request: web.Request, job_id: uuid.UUID) -> web.Response | None
 
 
 @routes.post("/results/{job_id}/preview-github-issue")
+@documented(
+    request=PreviewIssueRequest,
+    responses={200: PreviewIssueResponse},
+    summary="Preview a GitHub issue for a stored failure",
+    tags=["issues"],
+)
 async def preview_github_issue(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     job_id = parse_job_id(request)
@@ -146,6 +156,12 @@ async def preview_github_issue(request: web.Request) -> web.Response:
 
 
 @routes.post("/results/{job_id}/preview-jira-bug")
+@documented(
+    request=PreviewIssueRequest,
+    responses={200: PreviewIssueResponse},
+    summary="Preview a Jira bug for a stored failure",
+    tags=["issues"],
+)
 async def preview_jira_bug(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     job_id = parse_job_id(request)
@@ -168,6 +184,12 @@ async def preview_jira_bug(request: web.Request) -> web.Response:
 
 
 @routes.post("/results/{job_id}/create-github-issue")
+@documented(
+    request=CreateIssueRequest,
+    responses={201: CreateIssueResponse},
+    summary="Create a GitHub issue for a stored failure",
+    tags=["issues"],
+)
 async def create_github_issue(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     job_id = parse_job_id(request)
@@ -194,6 +216,12 @@ async def create_github_issue(request: web.Request) -> web.Response:
 
 
 @routes.post("/results/{job_id}/create-jira-bug")
+@documented(
+    request=CreateIssueRequest,
+    responses={201: CreateIssueResponse},
+    summary="Create a Jira bug for a stored failure",
+    tags=["issues"],
+)
 async def create_jira_bug(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     job_id = parse_job_id(request)
@@ -236,6 +264,11 @@ def _optional_int(request: web.Request, name: str) -> int | None:
 
 
 @routes.post("/results/{job_id}/push-reportportal")
+@documented(
+    responses={200: ReportPortalPushResult},
+    summary="Push stored classifications into Report Portal",
+    tags=["issues"],
+)
 async def push_reportportal(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     job_id = parse_job_id(request)
@@ -282,6 +315,9 @@ async def enrich_comments(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/jira-projects")
+@documented(
+    request=JiraProjectsRequest, summary="Jira projects visible to a token", tags=["issues"]
+)
 async def jira_projects(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     body = await read_model(request, JiraProjectsRequest)
@@ -304,6 +340,11 @@ async def jira_projects(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/jira-security-levels")
+@documented(
+    request=JiraSecurityLevelsRequest,
+    summary="Security levels of a Jira project",
+    tags=["issues"],
+)
 async def jira_security_levels(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     body = await read_model(request, JiraSecurityLevelsRequest)
@@ -327,6 +368,9 @@ async def jira_security_levels(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/validate-token")
+@documented(
+    request=ValidateTokenRequest, summary="Validate a GitHub or Jira token", tags=["issues"]
+)
 async def validate_token(request: web.Request) -> web.Response:
     body = await read_model(request, ValidateTokenRequest)
     if not body.token:

@@ -131,6 +131,7 @@ def _fuzz(base_url: str, max_examples: int) -> tuple[list[str], Counter[str]]:
 async def test_schemathesis_finds_nothing(settings, pg, redis):
     settings.admin_key = SecretStr(ADMIN_KEY)
     settings.sync_timeout_s = 0.3  # no worker runs here: synchronous calls answer 202
+    settings.tracker_call_timeout_s = 0.5  # ...and tracker calls answer their timeout
     settings.rate_limit_default = 1_000_000
     settings.rate_limits = {}
     server = TestServer(gateway(settings), host="127.0.0.1")
