@@ -10,9 +10,13 @@ later runs (migrations still apply); --reseed rebuilds it.
 What it measures: the real gateway (create_app, rate limiting off, access log off)
 runs in a child process on a local port; this process is the load generator: 16
 aiohttp clients on keep-alive connections, 800 requests per endpoint after a warm-up,
-latency from sending a request to having read the whole body. p50/p95 and req/s are
+latency from sending a request to having read the whole body (aiohttp accepts gzip, as
+browsers do: GET /results/{id} comes compressed). p50/p95 and req/s are
 printed with PASS/MISS against the targets (p95 < 50 ms per endpoint, < 100 ms for
 ?search=, GET /results/{id} >= 40x jenkins-job-insight's 39 req/s with p95 < 20 ms).
+The dashboard, /history/stats and GET /results answers are kept by the gateway and
+re-validated against Postgres on every request: after the warm-up most requests are
+served from what is kept (the first of each job name's statistics is computed).
 
 How to read it: gateway, Postgres and this client share the machine's CPUs (2 on the
 reference box), so the `client` column prints how much of one core the load generator

@@ -23,16 +23,8 @@ _failure_json = """json_build_object(
     'child_job_name', child_job_name, 'child_build_number', child_build_number,
     'analyzed_at', to_char(analyzed_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS'))"""
 
-# Filters of /history/failures. ?search= looks the term up in the distinct test and job
-# names (migration 0009: their trigram indexes are small, the names in failures repeat
-# the same trigrams a million times) and reads failures by name through the b-trees;
-# messages are matched in failures through their trigram index.
+# Filters of /history/failures other than ?search= (see _search_page).
 _filters = {
-    "search": """(test_name = any(array(select test_name from history_test_names
-                                   where test_name ilike {p}))
-            or error_message ilike {p}
-            or job_name = any(array(select job_name from history_job_names
-                                     where job_name ilike {p})))""",
     "job_name": "job_name = {p}",
     "classification": "classification = {p}",
 }
@@ -60,17 +52,67 @@ with page as (
       from (select * from failures {page_where} order by {travel}
              limit {limit} offset {offset}) s
 ),""" + _page_tail.replace("{counted}", "failures {count_where}")
-# ?search=: the matching rows are found once, through the indexes (never by walking
-# failures in time order and filtering, which a plan may prefer when it cannot see how
-# few names match), and both counted and paged from there.
+# ?search= looks the term up in the distinct test names, job names and messages
+# (migrations 0009 and 0010: small trigram indexes; the names and messages in failures
+# repeat the same trigrams a million times) and reads failures through b-trees by name
+# and by message hash, never by matching failures themselves:
+#  - the total counts the rows of the matched test names, then those of the matched job
+#    names without one of those tests, then those of the matched messages with neither:
+#    each row once, each part from an index alone (a word in a fifth of all messages is
+#    200,000 index entries, not 200,000 heap rows);
+#  - the page takes at most offset + size rows from each matched name and message, in
+#    travel order through its index: the page of the union is among them.
+# {extra} holds the other filters (and-ed, each starting with "and").
 _search_page = """
-with matched as materialized (select id, analyzed_at from failures {count_where}),
+with t as materialized (
+    select distinct test_name from history_test_names where test_name ilike {p}
+),
+j as materialized (
+    select distinct job_name from history_job_names where job_name ilike {p}
+),
+m as materialized (
+    select distinct message_hash from history_messages where error_message ilike {p}
+),
+counted as (
+    select (select coalesce(sum(x.n), 0) from t cross join lateral (
+                select count(*) as n from failures
+                 where test_name = t.test_name {extra}) x)
+         + (select coalesce(sum(x.n), 0) from j cross join lateral (
+                select count(*) as n from failures
+                 where job_name = j.job_name
+                   and test_name not in (select test_name from t) {extra}) x)
+         + (select coalesce(sum(x.n), 0) from m cross join lateral (
+                select count(*) as n from failures
+                 where error_hash = m.message_hash
+                   and test_name not in (select test_name from t)
+                   and job_name not in (select job_name from j) {extra}) x) as n
+),
+candidates as (
+    select distinct id, analyzed_at from (
+        select x.* from t cross join lateral (
+            select id, analyzed_at from failures
+             where test_name = t.test_name {extra} {key}
+             order by {travel} limit {reach}) x
+        union all
+        select x.* from j cross join lateral (
+            select id, analyzed_at from failures
+             where job_name = j.job_name {extra} {key}
+             order by {travel} limit {reach}) x
+        union all
+        select x.* from m cross join lateral (
+            select id, analyzed_at from failures
+             where error_hash = m.message_hash {extra} {key}
+             order by {travel} limit {reach}) x
+    ) u
+),
 page as (
     select f.*, row_number() over (order by {travel}) as pos
       from failures f
-     where f.id in (select id from matched {key_where} order by {travel}
+     where f.id in (select id from candidates order by {travel}
                      limit {limit} offset {offset})
-),""" + _page_tail.replace("{counted}", "matched")
+),""" + _page_tail.replace("{counted}", "counted").replace(
+    "(select count(*) from counted)", "(select n from counted)::bigint"
+)
 
 
 @dataclass(frozen=True)
@@ -80,10 +122,10 @@ class FailureFilter:
     classification: str = ""
 
     def where(self, first: int = 1) -> tuple[list[str], list[object]]:
+        """The filters other than `search`, with their arguments from `$first`."""
         clauses: list[str] = []
         args: list[object] = []
         for name, value in (
-            ("search", like_pattern(self.search) if self.search else ""),
             ("job_name", self.job_name),
             ("classification", self.classification),
         ):
@@ -143,19 +185,41 @@ async def failures_page(
         args += [request.key.at, int(request.key.id)]
         travel = _oldest if backwards else _newest
     n = len(args)
-    sql = (_search_page if flt.search else _failures_page).format(
-        travel=travel,
-        page_where=_where(clauses + key_clauses),
-        count_where=_where(clauses),
-        key_where=_where(key_clauses),
-        limit=f"${n + 1}",
-        offset=f"${n + 2}",
-        size=f"${n + 3}",
-        row=_failure_json,
-        listing="desc" if backwards else "",
-        back="" if backwards else "desc",
-    )
-    row = await conn.fetchrow(sql, *args, size + 1, offset, size)
+    common = {
+        "travel": travel,
+        "limit": f"${n + 1}",
+        "offset": f"${n + 2}",
+        "size": f"${n + 3}",
+        "row": _failure_json,
+        "listing": "desc" if backwards else "",
+        "back": "" if backwards else "desc",
+    }
+    if flt.search:
+        extra = "".join(" and " + c for c in clauses)
+        sql = _search_page.format(
+            **common,
+            p=f"${n + 4}",
+            reach=f"(${n + 1}::bigint + ${n + 2}::bigint)",
+            extra=extra,
+            key="".join(" and " + c for c in key_clauses),
+        )
+    else:
+        sql = _failures_page.format(
+            **common,
+            page_where=_where(clauses + key_clauses),
+            count_where=_where(clauses),
+        )
+    tail: list[object] = [size + 1, offset, size]
+    if flt.search:
+        tail.append(like_pattern(flt.search))
+        # The search's plan is the same whatever the term (the matched names and messages
+        # drive it, at run time); planning it afresh for each term (Postgres keeps doing
+        # so, the term changing its estimates) cost more than running it.
+        async with conn.transaction():
+            await conn.execute("set local plan_cache_mode = force_generic_plan")
+            row = await conn.fetchrow(sql, *args, *tail)
+    else:
+        row = await conn.fetchrow(sql, *args, *tail)
     assert row is not None
     return FailurePage(
         row["total"], row["fetched"], row["rows"], _key(row["first_key"]), _key(row["last_key"])
@@ -420,6 +484,7 @@ totals as (
      where tr.job_name = $1 and ($2::uuid is null or tr.job_id <> $2)
 )
 select b.total_builds, b.builds_with_failures, b.recent, b.previous,
+       (select version from history_job_versions where job_name = $1) as version,
        t.total, t.passed, t.failed, t.skipped, t.builds,
        (select coalesce(json_agg(json_build_object(
                    'test_name', c.test_name, 'count', c.count,
@@ -437,6 +502,33 @@ select b.total_builds, b.builds_with_failures, b.recent, b.previous,
 )
 
 
+# What a job name's statistics were read at (history_job_versions, migration 0010: raised
+# in the transaction of every write they read, null before the first), and the two
+# counts that move with the clock alone (the trend). $1 job name, $2 job to leave out
+# or null, $3 trend window (days).
+select_job_stats_version = """
+select (select version from history_job_versions where job_name = $1) as version,
+       count(*) filter (where failure_count > 0
+                        and completed_at >= now() - make_interval(days => $3))::int as recent,
+       count(*) filter (where failure_count > 0
+                        and completed_at >= now() - make_interval(days => 2 * $3)
+                        and completed_at < now() - make_interval(days => $3))::int as previous
+  from jobs
+ where job_name = $1 and status = 'completed' and ($2::uuid is null or id <> $2)
+"""
+
+
+async def job_stats_version(
+    conn: Conn, job_name: str, exclude: uuid.UUID | None, *, trend_days: int
+) -> asyncpg.Record:
+    """The `version` of the job name's statistics now, and their `recent`/`previous`."""
+    row: asyncpg.Record | None = await conn.fetchrow(
+        select_job_stats_version, job_name, exclude, trend_days
+    )
+    assert row is not None
+    return row
+
+
 async def job_stats(
     conn: Conn,
     job_name: str,
@@ -449,7 +541,8 @@ async def job_stats(
 ) -> asyncpg.Record:
     """Builds, trend counts, totals, the most common failures (`most_common`, a JSON
     array, ready to send) and the `flaky` tests of the last `window` builds ranked by
-    flip rate or pass-on-retry rate, whichever is higher (a JSON array)."""
+    flip rate or pass-on-retry rate, whichever is higher (a JSON array); `version`, as
+    job_stats_version has it, in the same snapshot."""
     row: asyncpg.Record | None = await conn.fetchrow(
         select_job_stats, job_name, exclude, window, flaky, trend_days, most_common
     )

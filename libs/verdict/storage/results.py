@@ -57,7 +57,8 @@ async def get_result_text(
 # to_json() cost a third of json_build_object here): the keys every job has, then those
 # of a stored result (job_name; build_number of a Jenkins job; failure_count;
 # child_job_count when non-zero; summary and error when not empty). status is one of
-# five plain words (a CHECK constraint), so it needs no escaping.
+# five plain words (a CHECK constraint), so it needs no escaping. The review and
+# comment counts are kept on the job's row by triggers (migration 0010).
 _ts = "coalesce('\"' || to_char({} at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS') || '\"', 'null')"
 _dashboard_row = (
     """
@@ -66,8 +67,7 @@ format('{"job_id": "%s", "jenkins_url": %s, "status": %s, "created_at": %s, '
        '"comment_count": %s%s}',
     j.id, to_json(coalesce(j.jenkins_url, '')), '"' || j.status || '"', {created}, {completed},
     {started},
-    (select count(*) from reviews r where r.job_id = j.id and r.reviewed),
-    (select count(*) from comments c where c.job_id = j.id),
+    j.reviewed_count, j.comment_count,
     case when j.result is null then '' else concat(
         ', "job_name": ', to_json(j.job_name),
         case when j.kind = 'jenkins' then ', "build_number": ' || j.build_number end,
@@ -83,10 +83,10 @@ format('{"job_id": "%s", "jenkins_url": %s, "status": %s, "created_at": %s, '
 )
 # One round trip: `fetched` rows in travel order (at most the page size + 1), the first
 # page-size of them as a JSON array in list order (newest first), and the cursor keys of
-# its first and last row.
+# its first and last row; and `version`, the rows' versions (see dashboard_version).
 _dashboard_page = """
 with page as (
-    select j.id, j.created_at, {row} as doc,
+    select j.id, j.created_at, j.xmin::text as row_version, {row} as doc,
            row_number() over (order by {travel}) as pos
       from jobs j {where} order by {travel} limit $1 + 1
 ), shown as (select * from page where pos <= $1)
@@ -94,7 +94,20 @@ select (select count(*) from page)::int as fetched,
        (select '[' || coalesce(string_agg(doc, ', ' order by pos {listing}), '') || ']'
           from shown) as rows,
        (select (created_at, id) from shown order by pos {listing} limit 1) as first_key,
-       (select (created_at, id) from shown order by pos {back} limit 1) as last_key
+       (select (created_at, id) from shown order by pos {back} limit 1) as last_key,
+       (select md5(coalesce(string_agg(id::text || ':' || row_version, ',' order by pos),
+                            '')) from page) as version
+"""
+# What the first page is made of: the ids of the newest `$1 + 1` jobs and their row
+# versions. Any write the page shows makes a new version of a row in it (comments and
+# reviews too: their counts are columns of the job, updated in the same transaction),
+# a new job or a deleted one changes the ids; and only committed versions are ever
+# seen, so an unchanged value means an unchanged page.
+select_dashboard_version = """
+select md5(coalesce(string_agg(id::text || ':' || xmin::text, ','
+                               order by created_at desc, id desc), ''))
+  from (select id, created_at, xmin from jobs j order by created_at desc, id desc
+         limit $1 + 1) s
 """
 _newest = "j.created_at desc, j.id desc"
 _oldest = "j.created_at, j.id"
@@ -125,6 +138,13 @@ class DashboardPage:
     rows: str
     first: tuple[datetime, uuid.UUID] | None
     last: tuple[datetime, uuid.UUID] | None
+    version: str = ""
+
+
+async def dashboard_version(conn: Conn, limit: int) -> str:
+    """The first page's current version (the `version` of a first `dashboard` page)."""
+    version: str = await conn.fetchval(select_dashboard_version, limit)
+    return version
 
 
 async def dashboard(conn: Conn, request: PageRequest) -> DashboardPage:
@@ -142,6 +162,7 @@ async def dashboard(conn: Conn, request: PageRequest) -> DashboardPage:
         row["rows"],
         None if first is None else (first[0], first[1]),
         None if last is None else (last[0], last[1]),
+        row["version"],
     )
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 import uuid
+import weakref
+from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -187,10 +190,22 @@ async def search(request: web.Request) -> web.Response:
 
 @routes.get("/history/stats/{job_name:.+}")
 async def stats(request: web.Request) -> web.Response:
+    """A job name's statistics are kept per (name, excluded job, window) with the version
+    they were read at (history_job_versions, raised in the transaction of every write
+    they read); each request asks Postgres for the current version and the trend counts
+    (which move with the clock) in one cheap query, and recomputes on any change."""
     job_name = request.match_info["job_name"]
     exclude = uuid_query(request, "exclude_job_id")
     window_builds = _window(request)
+    kept = _stats_cache(request.app)
+    key = (job_name, exclude, window_builds)
+    held = kept.get(key)
     async with request.app[PG].acquire() as conn:
+        if held is not None:
+            now = await repo.job_stats_version(conn, job_name, exclude, trend_days=WINDOW_DAYS)
+            if now["version"] == held.version:
+                kept.move_to_end(key)
+                return _stats_response(job_name, held.payload, now["recent"], now["previous"])
         row = await repo.job_stats(
             conn,
             job_name,
@@ -200,28 +215,67 @@ async def stats(request: web.Request) -> web.Response:
             trend_days=WINDOW_DAYS,
             most_common=MOST_COMMON,
         )
+    payload = _stats_payload(job_name, row)
+    kept[key] = _HeldStats(row["version"], payload)
+    kept.move_to_end(key)
+    while len(kept) > STATS_CACHE_ENTRIES:
+        kept.popitem(last=False)
+    return _stats_response(job_name, payload, row["recent"], row["previous"])
+
+
+STATS_CACHE_ENTRIES = 1024
+
+
+@dataclass(frozen=True)
+class _HeldStats:
+    version: int | None
+    payload: dict[str, Any] | None  # None: no completed builds
+
+
+_stats_caches: weakref.WeakKeyDictionary[
+    web.Application, OrderedDict[tuple[str, uuid.UUID | None, int], _HeldStats]
+] = weakref.WeakKeyDictionary()
+
+
+def _stats_cache(
+    app: web.Application,
+) -> OrderedDict[tuple[str, uuid.UUID | None, int], _HeldStats]:
+    kept = _stats_caches.get(app)
+    if kept is None:
+        kept = _stats_caches[app] = OrderedDict()
+    return kept
+
+
+def _stats_payload(job_name: str, row: Any) -> dict[str, Any] | None:
+    """The answer but its trend, which moves with the clock; None: no builds."""
     total = row["total_builds"]
     if total == 0:
+        return None
+    return {
+        "job_name": job_name,
+        "total_builds_analyzed": total,
+        "builds_with_failures": row["builds_with_failures"],
+        "overall_failure_rate": failure_rate(row["builds_with_failures"], total),
+        "most_common_failures": Raw(row["most_common"]),
+        "recent_trend": None,
+        "test_totals": {
+            "builds": row["builds"],
+            "run": row["total"],
+            "passed": row["passed"],
+            "failed": row["failed"],
+            "skipped": row["skipped"],
+            "failure_rate": failure_rate(row["failed"], row["total"]),
+        },
+        "flaky_tests": Raw(json.dumps([_flaky_row(r) for r in json.loads(row["flaky"])])),
+    }
+
+
+def _stats_response(
+    job_name: str, payload: dict[str, Any] | None, recent: int, previous: int
+) -> web.Response:
+    if payload is None:
         return web.json_response(_no_builds(job_name))
-    return raw_json_response(
-        {
-            "job_name": job_name,
-            "total_builds_analyzed": total,
-            "builds_with_failures": row["builds_with_failures"],
-            "overall_failure_rate": failure_rate(row["builds_with_failures"], total),
-            "most_common_failures": Raw(row["most_common"]),
-            "recent_trend": recent_trend(row["recent"], row["previous"]),
-            "test_totals": {
-                "builds": row["builds"],
-                "run": row["total"],
-                "passed": row["passed"],
-                "failed": row["failed"],
-                "skipped": row["skipped"],
-                "failure_rate": failure_rate(row["failed"], row["total"]),
-            },
-            "flaky_tests": [_flaky_row(r) for r in json.loads(row["flaky"])],
-        }
-    )
+    return raw_json_response({**payload, "recent_trend": recent_trend(recent, previous)})
 
 
 def _flaky_row(row: Any) -> dict[str, Any]:
