@@ -201,8 +201,9 @@ async def override_classification(
     child_build_number: int,
     classification: str,
     username: str,
-) -> list[str] | None:
+) -> tuple[str, list[str]] | None:
     """Reclassify the test's whole signature group in this job, everywhere it is stored.
+    Returns the group's (signature, tests).
 
     History rows, the group's analysis, one primary classification per test of the
     group, and the stored result, in one transaction. None when there is no such failure.
@@ -238,7 +239,7 @@ async def override_classification(
         if isinstance(result, dict):
             patch_result(result, set(group), classification, child_job_name, child_build_number)
             await conn.execute(update_result, job_id, result)
-    return group
+    return signature, group
 
 
 def patch_result(

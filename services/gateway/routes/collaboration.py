@@ -9,7 +9,7 @@ from aiohttp import web
 
 from services.gateway.body import read_model
 from services.gateway.identity import current_identity, require_username
-from services.gateway.keys import PG
+from services.gateway.keys import PG, REDIS, SETTINGS
 from services.gateway.routes.results import (
     gate,
     jsonable,
@@ -25,11 +25,14 @@ from verdict.contracts.collaboration import (
 )
 from verdict.errors import NotFound
 from verdict.history import cursor
+from verdict.logging import get_logger
 from verdict.storage import collaboration as repo
 from verdict.storage import jobs as jobs_repo
 from verdict.storage import results as results_repo
+from verdict.webhooks.outbound import emit_event
 
 routes = web.RouteTableDef()
+log = get_logger(__name__)
 
 
 def review_key(row: asyncpg.Record) -> str:
@@ -169,4 +172,33 @@ async def override_classification(request: web.Request) -> web.Response:
         )
     if group is None:
         raise _not_found(job_id, body.test_name, body.child_job_name)
+    signature, tests = group
+    await emit_classified(
+        request,
+        {
+            "job_id": str(job_id),
+            "error_signature": signature,
+            "classification": body.classification,
+            "source": "human",
+            "username": identity.username,
+            "child_job_name": body.child_job_name,
+            "child_build_number": body.child_build_number,
+            "affected_tests": tests[:100],
+            "affected_tests_total": len(tests),
+        },
+    )
     return web.json_response({"status": "ok", "classification": body.classification})
+
+
+async def emit_classified(request: web.Request, payload: dict[str, Any]) -> None:
+    """Tell webhook subscribers about a human override; never fails the request."""
+    try:
+        await emit_event(
+            request.app[PG],
+            request.app[REDIS],
+            request.app[SETTINGS],
+            "failure.classified",
+            payload,
+        )
+    except Exception:
+        log.exception("failure.classified not emitted")

@@ -239,3 +239,31 @@ async def test_an_analysis_announces_started_classified_and_completed(
     classified = hook.calls[2]["body"]["data"]
     assert classified["affected_tests"] == ["t.a", "t.b"]
     assert classified["classification"] == "INFRASTRUCTURE"
+
+
+async def test_a_human_override_announces_failure_classified(
+    client, receiver, pg, run_analyzer, tracker_worker
+):
+    hook, url = receiver
+    await _subscribe(client, url, ["failure.classified"])
+    body = {"failures": [{"test_name": "t.a", "error_message": "AssertionError: x"}]}
+    job_id = (await (await client.post("/analyze-failures?wait=false", json=body)).json())["job_id"]
+    await run_analyzer()
+    for _ in range(200):  # the analysis's own event first
+        if hook.calls:
+            break
+        await asyncio.sleep(0.05)
+    override = await client.put(
+        f"/results/{job_id}/override-classification",
+        json={"test_name": "t.a", "classification": "PRODUCT BUG"},
+        headers={"Cookie": "jji_username=alice"},
+    )
+    assert override.status == 200, await override.text()
+    for _ in range(200):
+        if len(hook.calls) >= 2:
+            break
+        await asyncio.sleep(0.05)
+    data = hook.calls[-1]["body"]["data"]
+    assert data["source"] == "human" and data["username"] == "alice"
+    assert data["classification"] == "PRODUCT BUG" and data["affected_tests"] == ["t.a"]
+    assert data["error_signature"] == hook.calls[0]["body"]["data"]["error_signature"]
