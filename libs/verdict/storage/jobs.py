@@ -155,9 +155,7 @@ async def notify_done(conn: Conn, job_id: uuid.UUID) -> None:
 select_job = """
 select id, kind, status, phase, progress_log, request_params, job_name, build_number,
        jenkins_url, summary, error, error_code, ai_provider, ai_model, result,
-       created_at, analysis_started_at, completed_at,
-       (select payload from job_outputs o
-         where o.job_id = jobs.id and o.name = 'enriched_xml') as enriched_xml_z
+       created_at, analysis_started_at, completed_at
   from jobs where id = $1
 """
 

@@ -12,8 +12,8 @@ from verdict.history.cursor import PageRequest
 from verdict.storage.pool import Conn
 
 # The `result` object of GET /results/{job_id}, composed by Postgres and sent as text,
-# so a 200-failure result is never decoded and re-encoded in Python. It is the same
-# object verdict.contracts.envelope.build_result makes from a row.
+# so a 200-failure result is never decoded and re-encoded in Python. It is also the
+# object POST /analyze-failures answers when it waited for the job.
 #
 # `version` names the row versions the answer is made of: every UPDATE writes a new
 # version of the jobs row (new xmin), and the enriched XML is a row of its own. With
@@ -22,7 +22,7 @@ from verdict.storage.pool import Conn
 _result_version = "jobs.xmin::text || '/' || coalesce(o.xmin::text, '')"
 select_result_text = f"""
 select jobs.id, kind, status, jenkins_url, jobs.created_at, completed_at,
-       analysis_started_at, {_result_version} as version,
+       analysis_started_at, error, error_code, {_result_version} as version,
        case when {_result_version} = $2 then null else
        (case when kind = 'jenkins'
              then jsonb_build_object('job_name', job_name, 'build_number', build_number)

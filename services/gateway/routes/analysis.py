@@ -10,10 +10,10 @@ from services.gateway.body import read_model
 from services.gateway.keys import PG, REDIS, SETTINGS, WAITER
 from services.gateway.openapi import AnalyzeQuery, Queued, documented
 from services.gateway.responses import queued
+from services.gateway.routes.results import result_text
 from verdict.analysis.inputs import JSON_FAILURES, JUNIT_XML, encode_failures
 from verdict.analysis.providers import check_ai_config, check_request_urls
 from verdict.analysis.secrets import seal
-from verdict.contracts.envelope import build_result
 from verdict.contracts.requests import (
     SECRET_KEYS,
     AnalyzeFailuresRequest,
@@ -23,6 +23,7 @@ from verdict.contracts.results import FailureAnalysisResult
 from verdict.errors import BadRequest, InvalidInput
 from verdict.queue import enqueue_analysis
 from verdict.storage import jobs as jobs_repo
+from verdict.storage import results as results_repo
 
 routes = web.RouteTableDef()
 
@@ -78,9 +79,10 @@ async def analyze_failures(request: web.Request) -> web.Response:
     if not await request.app[WAITER].wait(str(job_id), settings.sync_timeout_s, is_done):
         return queued(request, str(job_id))
     async with request.app[PG].acquire() as conn:
-        row = await jobs_repo.get_job(conn, job_id)
+        row = await results_repo.get_result_text(conn, job_id)
     assert row is not None
     if row["status"] == "failed" and row["error_code"] == "INVALID_INPUT":
         # The input itself was unusable (not XML, not JUnit, unsafe): the client's to fix.
         raise InvalidInput(row["error"], extra={"job_id": str(job_id)})
-    return web.json_response(build_result(row))
+    # The same composed result GET /results/{job_id} serves, as Postgres wrote it.
+    return web.Response(text=result_text(row), content_type="application/json")

@@ -185,11 +185,7 @@ async def get_result(request: web.Request) -> web.Response:
         "result_url": result_url(settings, str(job_id)),
     }
     # The stored result goes out as Postgres wrote it: spliced in, never parsed here.
-    result_text: str = row["result_text"]
-    if row["enriched_xml_z"] is not None:
-        xml = zlib.decompress(row["enriched_xml_z"]).decode("utf-8")
-        result_text = result_text[:-1] + ', "enriched_xml": ' + json.dumps(xml) + "}"
-    body = (json.dumps(envelope)[:-1] + ', "result": ' + result_text + "}").encode()
+    body = (json.dumps(envelope)[:-1] + ', "result": ' + result_text(row) + "}").encode()
     status = 200 if row["status"] in ("completed", "failed") else 202
     if status != 200:
         return web.Response(body=body, status=status, content_type="application/json")
@@ -197,6 +193,15 @@ async def get_result(request: web.Request) -> web.Response:
     entry = CachedResult(row["version"], status, body, gzipped)
     cache.put(job_id, entry)
     return _result_response(request, entry)
+
+
+def result_text(row: asyncpg.Record) -> str:
+    """The composed result of a get_result_text row, with its enriched XML spliced in."""
+    text: str = row["result_text"]
+    if row["enriched_xml_z"] is not None:
+        xml = zlib.decompress(row["enriched_xml_z"]).decode("utf-8")
+        text = text[:-1] + ', "enriched_xml": ' + json.dumps(xml) + "}"
+    return text
 
 
 # A stored result is JSON that compresses ~20x (150 kB to 7 kB for 200 failures): it is
