@@ -29,7 +29,8 @@ from verdict.storage.migrate import migrate
 from verdict.storage.pool import create_pool, drop_database, ensure_database, with_database
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
+# Test data copied into the repository (tests/data/SOURCES.tsv says where each file came from).
+DATA = ROOT / "tests" / "data"
 # One Redis database per test process (1-15), so two test runs on one machine do not
 # flush each other's queues.
 TEST_REDIS_DB = 1 + os.getpid() % 15

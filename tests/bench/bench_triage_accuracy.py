@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT / "libs"))
 
 from verdict.triage.builtin import CLASSIFICATIONS, classify  # noqa: E402
 
-DEFAULT_CORPUS = Path("/work/shared/corpus/triage-dev.jsonl")
+DEFAULT_CORPUS = ROOT / "tests" / "data" / "triage" / "triage-dev.jsonl"
 TARGET = 0.85
 
 

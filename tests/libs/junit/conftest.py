@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-CORPUS = Path(__file__).resolve().parents[3].parent / "shared" / "corpus" / "junit"
+CORPUS = Path(__file__).resolve().parents[2] / "data" / "junit"
 
 
 def corpus_files() -> list[Path]:

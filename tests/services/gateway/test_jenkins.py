@@ -17,11 +17,11 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from pydantic import SecretStr
 
-from tests.conftest import SHARED
+from tests.conftest import DATA
 from tests.fakes.jenkins import FAKE_JENKINS, FakeBuild, FakeJenkinsState, make_fake_jenkins
 from tests.fakes.llm import FakeLLM, Reply, answer_json, openai_app, start
 
-CORPUS = SHARED / "corpus" / "jenkins"
+CORPUS = DATA / "jenkins"
 
 
 def corpus(name: str) -> dict[str, Any]:
