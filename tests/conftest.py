@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -32,28 +33,58 @@ ROOT = Path(__file__).resolve().parent.parent
 # Test data copied into the repository (tests/data/SOURCES.tsv says where each file came from).
 DATA = ROOT / "tests" / "data"
 # One Redis database per test process (1-15), so two test runs on one machine do not
-# flush each other's queues.
-TEST_REDIS_DB = 1 + os.getpid() % 15
+# flush each other's queues: each run claims a free number with SET NX in database 0,
+# held for as long as the run lasts (the claim expires on its own if the run is killed).
+REDIS_CLAIM_TTL_S = 3 * 3600
 
 
-def _test_redis_url(base: str) -> str:
+def _test_redis_url(base: str, db: int) -> str:
     parts = urlsplit(base)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{TEST_REDIS_DB}", "", ""))
+    return urlunsplit((parts.scheme, parts.netloc, f"/{db}", "", ""))
+
+
+def _claim_redis_db(base: str) -> int:
+    import redis as redis_sync
+
+    conn = redis_sync.Redis.from_url(_test_redis_url(base, 0))
+    try:
+        for attempt in range(15 * 20):
+            db = 1 + (os.getpid() + attempt) % 15
+            if conn.set(f"verdict-test-db:{db}", os.getpid(), nx=True, ex=REDIS_CLAIM_TTL_S):
+                return db
+            if attempt % 15 == 14:
+                time.sleep(1)  # all 15 taken: wait for a run to finish
+    finally:
+        conn.close()
+    raise RuntimeError("no free Redis test database (1-15): too many test runs at once")
+
+
+def _release_redis_db(base: str, db: int) -> None:
+    import redis as redis_sync
+
+    conn = redis_sync.Redis.from_url(_test_redis_url(base, 0))
+    try:
+        if conn.get(f"verdict-test-db:{db}") == str(os.getpid()).encode():
+            conn.delete(f"verdict-test-db:{db}")
+    finally:
+        conn.close()
 
 
 @pytest.fixture(scope="session")
-def base_settings() -> Settings:
+def base_settings() -> Iterator[Settings]:
     # Find or start the servers through the project's own script, as `make test` does.
     subprocess.run([sys.executable, str(ROOT / "deploy" / "devstack.py"), "ensure"], check=True)
     env = Settings()
-    return Settings(
+    db = _claim_redis_db(env.redis_url)
+    yield Settings(
         database_url=with_database(env.database_url, f"verdict_test_{os.getpid()}"),
-        redis_url=_test_redis_url(env.redis_url),
+        redis_url=_test_redis_url(env.redis_url, db),
         queue_prefix=f"verdict-test-{os.getpid()}",
         reconcile_grace_s=0,
         sync_timeout_s=60,
         env="development",
     )
+    _release_redis_db(env.redis_url, db)
 
 
 @pytest.fixture(scope="session")
