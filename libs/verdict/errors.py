@@ -122,3 +122,19 @@ class ServiceUnavailable(VerdictError):
 
     status = 503
     error = "service_unavailable"
+
+
+class JobStillRunning(VerdictError):
+    """Not a failure: the answer (202) of an operation that needs a finished job, while
+    the job is still pending, waiting or running. Its body is the seed's
+    `{"status", "job_id", "detail"}`, not the error shape."""
+
+    status = 202
+    error = "still_running"
+
+    def __init__(self, job_id: str, job_status: str) -> None:
+        super().__init__("analysis still running")
+        self.job_id, self.job_status = job_id, job_status
+
+    def body(self, request_id: str = "") -> dict[str, Any]:
+        return {"status": self.job_status, "job_id": self.job_id, "detail": self.detail}

@@ -6,13 +6,12 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from services.gateway.keys import PG, REDIS, SETTINGS, WAITER
+from services.gateway.keys import DEPS, SETTINGS
 from services.gateway.middlewares import request_context
 from services.gateway.routes import (
     admin,
     analysis,
     auth,
-    bulk,
     collaboration,
     health,
     history,
@@ -26,27 +25,15 @@ from services.gateway.routes import (
     webhooks,
 )
 from services.gateway.security import MIDDLEWARES
-from verdict.queue import close, connect
+from verdict.services.deps import open_deps
 from verdict.settings import Settings
-from verdict.storage.notify import JobWaiter
-from verdict.storage.pool import create_pool
 
 
-async def _postgres(app: web.Application) -> AsyncIterator[None]:
-    settings = app[SETTINGS]
-    app[PG] = await create_pool(settings.database_url)
-    app[WAITER] = JobWaiter(settings.database_url)
-    await app[WAITER].start()
-    yield
-    await app[WAITER].close()
-    await app[PG].close()
-
-
-async def _redis(app: web.Application) -> AsyncIterator[None]:
-    # Connects lazily: with Redis down the gateway still accepts and stores jobs.
-    app[REDIS] = connect(app[SETTINGS])
-    yield
-    await close(app[REDIS])
+async def _resources(app: web.Application) -> AsyncIterator[None]:
+    # Redis connects lazily: with Redis down the gateway still accepts and stores jobs.
+    async with open_deps(app[SETTINGS], connect_redis=True, listen=True) as deps:
+        app[DEPS] = deps
+        yield
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -55,7 +42,7 @@ def create_app(settings: Settings) -> web.Application:
         client_max_size=settings.max_body_mb * 1024 * 1024,
     )
     app[SETTINGS] = settings
-    app.cleanup_ctx.extend([_postgres, _redis])
+    app.cleanup_ctx.append(_resources)
     for table in (
         health.routes,
         analysis.routes,
@@ -71,7 +58,6 @@ def create_app(settings: Settings) -> web.Application:
         rules.routes,
         openapi.routes,
         metrics.routes,
-        bulk.routes,
     ):
         app.add_routes(table)
     return app

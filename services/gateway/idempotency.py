@@ -13,23 +13,20 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import time
 
 from aiohttp import web
 
 from services.gateway.identity import current_identity
-from services.gateway.keys import PG, SETTINGS
+from services.gateway.keys import SETTINGS, deps_of
 from services.gateway.middlewares import REQUEST_ID_KEY, Handler, error_response
 from services.gateway.ratelimit import client_key
-from verdict.errors import BadRequest, Conflict, ValidationFailed
+from verdict.errors import BadRequest, Conflict, JobStillRunning, ValidationFailed
 from verdict.storage import idempotency as repo
 
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
 _NOT_KEPT = (409, 429)
-_PURGE_EVERY_S = 600.0
-_last_purge = 0.0
 
 
 class IdempotencyKeyReused(ValidationFailed):
@@ -65,13 +62,10 @@ async def _fingerprint(request: web.Request) -> str:
 
 
 async def _purge_now_and_then(request: web.Request, ttl_s: float) -> None:
-    global _last_purge
-    now = time.monotonic()
-    if now - _last_purge < _PURGE_EVERY_S:
-        return
-    _last_purge = now
-    async with request.app[PG].acquire() as conn:
-        await repo.purge(conn, ttl_s)
+    deps = deps_of(request)
+    if deps.caches.idempotency_purge.due():
+        async with deps.pool.acquire() as conn:
+            await repo.purge(conn, ttl_s)
 
 
 @web.middleware
@@ -84,7 +78,7 @@ async def idempotent(request: web.Request, handler: Handler) -> web.StreamRespon
     settings = request.app[SETTINGS]
     fingerprint = await _fingerprint(request)
     client = client_key(request, await current_identity(request))
-    pool = request.app[PG]
+    pool = deps_of(request).pool
     await _purge_now_and_then(request, settings.idempotency_ttl_s)
     async with pool.acquire() as conn:
         claimed = await repo.claim(
@@ -120,6 +114,9 @@ async def idempotent(request: web.Request, handler: Handler) -> web.StreamRespon
 
     try:
         response = await handler(request)
+    except JobStillRunning as exc:
+        # An answer, not a failure: kept and replayed like the 202 it is.
+        response = error_response(exc, request.get(REQUEST_ID_KEY, ""))
     except BaseException:
         async with pool.acquire() as conn:
             await repo.release(conn, client, key)

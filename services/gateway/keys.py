@@ -1,15 +1,15 @@
-"""Typed application state (aiohttp AppKeys), one place for what the gateway holds."""
+"""Typed application state (aiohttp AppKeys): the settings, and the one Deps the services use."""
 
 from __future__ import annotations
 
-import asyncpg
 from aiohttp import web
-from arq.connections import ArqRedis
 
+from verdict.services.deps import Deps
 from verdict.settings import Settings
-from verdict.storage.notify import JobWaiter
 
 SETTINGS = web.AppKey("settings", Settings)
-PG = web.AppKey("pg", asyncpg.Pool)
-REDIS = web.AppKey("redis", ArqRedis)
-WAITER = web.AppKey("waiter", JobWaiter)
+DEPS = web.AppKey("deps", Deps)
+
+
+def deps_of(request: web.Request) -> Deps:
+    return request.app[DEPS]

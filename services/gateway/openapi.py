@@ -94,6 +94,95 @@ class ResultSummary(BaseModel):
     created_at: str | None
 
 
+class DashboardRow(BaseModel):
+    """One job on the dashboard; the result's fields appear once it has one."""
+
+    model_config = ConfigDict(extra="allow")
+
+    job_id: str
+    jenkins_url: str
+    status: str
+    created_at: str | None
+    completed_at: str | None
+    analysis_started_at: str | None
+    reviewed_count: int
+    comment_count: int
+
+
+class DashboardQuery(BaseModel):
+    limit: int = Field(default=500, ge=1, le=500)
+    after: str | None = Field(default=None, description="X-Next-Cursor of the page before.")
+    before: str | None = Field(default=None, description="X-Prev-Cursor of the page after.")
+
+
+class CommentsQuery(BaseModel):
+    limit: int | None = Field(default=None, ge=1, le=500, description="Page size (cursor pages).")
+    after: str | None = None
+    before: str | None = None
+
+
+class FailuresQuery(BaseModel):
+    search: str = ""
+    job_name: str = ""
+    classification: str = ""
+    limit: int = Field(default=50, ge=1, le=200)
+    offset: int = Field(default=0, ge=0)
+    after: str | None = None
+    before: str | None = None
+
+
+class TestHistoryQuery(BaseModel):
+    limit: int = Field(default=20, ge=1, le=100)
+    job_name: str = ""
+    exclude_job_id: str = ""
+    window: int = Field(default=20, ge=1, le=100, description="Builds for flakiness.")
+
+
+class SearchQuery(BaseModel):
+    signature: str
+    exclude_job_id: str = ""
+    limit: int = Field(default=100, ge=1, le=1000)
+
+
+class StatsQuery(BaseModel):
+    exclude_job_id: str = ""
+    window: int = Field(default=20, ge=1, le=100)
+
+
+class ClassificationsQuery(BaseModel):
+    test_name: str = ""
+    classification: str = ""
+    job_name: str = ""
+    parent_job_name: str = ""
+    job_id: str = ""
+    limit: int = Field(default=100, ge=1, le=500)
+    after: str | None = None
+    before: str | None = None
+
+
+class LimitQuery(BaseModel):
+    limit: int = Field(default=50, ge=1, le=500)
+
+
+class ReportPortalQuery(BaseModel):
+    child_job_name: str = ""
+    child_build_number: int | None = Field(default=None, ge=0)
+    launch_id: int | None = Field(default=None, ge=0)
+
+
+class StillRunning(BaseModel):
+    """The answer of an operation that needs a finished job while it still runs."""
+
+    status: str
+    job_id: str
+    detail: str
+
+
+class AiConfig(BaseModel):
+    ai_provider: str
+    ai_model: str
+
+
 class Healthy(BaseModel):
     status: Literal["healthy"]
 

@@ -2,28 +2,25 @@
 failed-authentication limiter per client address. Both live in Redis.
 
 If Redis does not answer, requests go through unlimited (fail open) and a warning
-is logged at most every 30 seconds: a Redis outage never blocks the API.
+is logged at most every 30 seconds (Caches.redis_warning): a Redis outage never blocks the API.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 
 from aiohttp import web
 from redis.exceptions import RedisError
 
-from services.gateway.identity import Identity
-from services.gateway.keys import REDIS, SETTINGS
+from services.gateway.keys import SETTINGS, deps_of
 from verdict.errors import RateLimited
 from verdict.logging import get_logger
 from verdict.security.ratelimit import Decision, SlidingWindow
+from verdict.services.identity import Identity
 
 log = get_logger(__name__)
 
 _REDIS_TIMEOUT_S = 0.5
-_WARN_EVERY_S = 30.0
-_last_warning = 0.0
 
 
 def client_address(request: web.Request) -> str:
@@ -41,23 +38,20 @@ def client_key(request: web.Request, identity: Identity) -> str:
 
 def _window(request: web.Request) -> SlidingWindow:
     settings = request.app[SETTINGS]
-    return SlidingWindow(request.app[REDIS], f"{settings.queue_prefix}:rl")
+    return SlidingWindow(deps_of(request).queue, f"{settings.queue_prefix}:rl")
 
 
 async def _hit(
     request: web.Request, key: str, *, limit: int, window_s: float, record: bool = True
 ) -> Decision | None:
     """One hit, or None when Redis is down (fail open)."""
-    global _last_warning
     try:
         return await asyncio.wait_for(
             _window(request).hit(key, limit=limit, window_s=window_s, record=record),
             _REDIS_TIMEOUT_S,
         )
     except (RedisError, OSError, TimeoutError) as exc:
-        now = time.monotonic()
-        if now - _last_warning > _WARN_EVERY_S:
-            _last_warning = now
+        if deps_of(request).caches.redis_warning.due():
             log.warning("rate limiting skipped: redis unavailable", error=str(exc) or repr(exc))
         return None
 

@@ -22,9 +22,8 @@ from services.gateway.identity import (
     bearer_token,
     current_identity,
     set_session_cookie,
-    track_username,
 )
-from services.gateway.keys import SETTINGS
+from services.gateway.keys import SETTINGS, deps_of
 from services.gateway.middlewares import (
     REQUEST_ID_KEY,
     Handler,
@@ -40,6 +39,7 @@ from services.gateway.ratelimit import (
     too_many_requests,
 )
 from verdict.errors import Forbidden, RateLimited, Unauthorized, VerdictError
+from verdict.services.identity import track_username
 
 PUBLIC = "public"
 _ANY = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -130,7 +130,7 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
             headers = rate_headers(decision)
             if not decision.allowed:
                 raise too_many_requests(decision)
-        await track_username(request, identity)
+        await track_username(deps_of(request), identity)
         if settings.require_auth and scope != PUBLIC:
             if not identity.authenticated:
                 raise Unauthorized("authentication required: send a Bearer API key or log in")

@@ -42,3 +42,54 @@ class OverrideClassificationRequest(ChildScoped):
         # Stricter than the shared rule: an override names one child build.
         if self.child_job_name and self.child_build_number == 0:
             raise BadRequest("child_build_number must be non-zero when child_job_name is set")
+
+
+# Answers.
+
+
+class Created(BaseModel):
+    id: int
+
+
+class StatusDeleted(BaseModel):
+    status: Literal["deleted"]
+
+
+class ReviewAnswer(BaseModel):
+    status: Literal["ok"]
+    reviewed_by: str
+
+
+class OverrideAnswer(BaseModel):
+    status: Literal["ok"]
+    classification: PrimaryClassification
+
+
+class ReviewStatus(BaseModel):
+    total_failures: int
+    reviewed_count: int
+    comment_count: int
+
+
+class Comment(BaseModel):
+    id: int
+    job_id: str
+    test_name: str
+    child_job_name: str
+    child_build_number: int
+    comment: str
+    error_signature: str
+    username: str
+    created_at: str | None
+
+
+class Review(BaseModel):
+    reviewed: bool
+    username: str
+    updated_at: str | None
+
+
+class Comments(BaseModel):
+    comments: list[Comment]
+    reviews: dict[str, Review]
+    pagination: dict[str, object] | None = None

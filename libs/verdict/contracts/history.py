@@ -39,3 +39,71 @@ class ClassifyTestRequest(BaseModel):
             )
         if not self.job_name and self.child_build_number > 0:
             raise BadRequest("job_name is required when child_build_number is set")
+
+
+# Answers (documented in /openapi.json; the JSON is written by Postgres and the services).
+
+
+class Pagination(BaseModel):
+    has_more: bool
+    next_cursor: str | None
+    prev_cursor: str | None
+
+
+class FailurePage(BaseModel):
+    failures: list[dict[str, Any]]
+    total: int
+    offset: int
+    limit: int
+    pagination: Pagination
+
+
+class TestHistory(BaseModel):
+    test_name: str
+    total_runs: int
+    failures: int
+    passes: int | None
+    failure_rate: float | None
+    first_seen: str | None
+    last_seen: str | None
+    last_classification: str
+    classifications: dict[str, Any]
+    recent_runs: list[dict[str, Any]]
+    comments: list[dict[str, Any]]
+    consecutive_failures: int
+    note: str
+    flakiness: dict[str, Any] | None
+
+
+class SignatureSearch(BaseModel):
+    signature: str
+    total_occurrences: int
+    unique_tests: int
+    tests: list[dict[str, Any]]
+    last_classification: str | None
+    comments: list[dict[str, Any]]
+
+
+class TestTotals(BaseModel):
+    builds: int
+    run: int
+    passed: int
+    failed: int
+    skipped: int
+    failure_rate: float
+
+
+class JobStats(BaseModel):
+    job_name: str
+    total_builds_analyzed: int
+    builds_with_failures: int
+    overall_failure_rate: float
+    most_common_failures: list[dict[str, Any]]
+    recent_trend: str
+    test_totals: TestTotals
+    flaky_tests: list[dict[str, Any]]
+
+
+class ClassificationList(BaseModel):
+    classifications: list[dict[str, Any]]
+    pagination: Pagination

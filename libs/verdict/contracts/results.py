@@ -76,3 +76,23 @@ class Capabilities(BaseModel):
     server_jira_project_key: str
     reportportal: bool
     reportportal_project: str
+
+
+class ResultDeleted(BaseModel):
+    status: Literal["deleted"]
+    job_id: str
+
+
+class BulkDeleteRequest(BaseModel):
+    job_ids: list[str] = Field(min_length=1, max_length=500)
+
+
+class BulkDeleteFailure(BaseModel):
+    job_id: str
+    reason: str
+
+
+class BulkDeleteResult(BaseModel):
+    deleted: list[str]
+    failed: list[BulkDeleteFailure]
+    total: int

@@ -28,6 +28,7 @@ __all__ = [
     "build_ruleset",
     "load_builtin_rules",
     "match_text",
+    "merge_rules",
     "render_explanation",
 ]
 
@@ -190,13 +191,20 @@ def parse_rule(raw: Rule | Mapping[str, Any]) -> Rule:
         ) from exc
 
 
-def build_ruleset(custom: Sequence[Rule | Mapping[str, Any]] = ()) -> RuleSet:
-    """Shipped rules with custom rules merged over them by id; new ids are appended."""
+def merge_rules(custom: Sequence[Rule | Mapping[str, Any]] = ()) -> list[Rule]:
+    """The rules in effect: shipped rules with custom rules merged over them by id (a
+    custom rule takes its shipped namesake's place); new ids are appended. The one merge:
+    the classifier and the rule listing both use it."""
     merged: dict[str, Rule] = {rule.id: rule for rule in load_builtin_rules()}
     for raw in custom:
         rule = parse_rule(raw)
         merged[rule.id] = rule
-    return RuleSet(merged.values())
+    return list(merged.values())
+
+
+def build_ruleset(custom: Sequence[Rule | Mapping[str, Any]] = ()) -> RuleSet:
+    """The merged rules (merge_rules), compiled."""
+    return RuleSet(merge_rules(custom))
 
 
 def match_text(
