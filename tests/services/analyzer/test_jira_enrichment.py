@@ -11,6 +11,7 @@ from pydantic import SecretStr
 
 from services.jira_enricher.worker import worker_options as jira_options
 from tests.fakes.jira import CLOUD_EMAIL, STATE, TOKEN, fake_issue, make_fake_jira, serve
+from tests.waits import until_queued
 
 BUG = {
     "test_name": "tests.api.test_login.test_admin_login",
@@ -45,7 +46,7 @@ async def run_jira_worker(settings) -> None:
 
 async def analyse(client, run_analyzer, settings, body) -> dict:
     post = asyncio.create_task(client.post("/analyze-failures", json=body))
-    await asyncio.sleep(0.05)
+    await until_queued(client)
     await run_analyzer()
     await asyncio.sleep(0.05)
     assert not post.done(), await post.result().text()  # still enriching: waits for Jira too
@@ -93,7 +94,7 @@ async def test_jira_down_still_completes_with_the_error_recorded(settings, clien
 async def test_jira_off_by_default_completes_at_once(settings, client, run_analyzer):
     async with jira_server(settings) as app:
         post = asyncio.create_task(client.post("/analyze-failures", json={"failures": [BUG]}))
-        await asyncio.sleep(0.05)
+        await until_queued(client)
         await run_analyzer()
         response = await asyncio.wait_for(post, 10)
         assert response.status == 200

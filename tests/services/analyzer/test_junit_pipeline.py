@@ -11,6 +11,7 @@ import pytest
 
 from tests.libs.junit.conftest import corpus_files
 from tests.libs.junit.test_corpus import REJECTED, independent_failures
+from tests.waits import until_queued
 from verdict.junit import parse_report
 
 
@@ -26,7 +27,7 @@ def post_json(client, path: str, body: dict):
 
 async def analyze(client, run_analyzer, body: dict, query: str = ""):
     post = asyncio.create_task(post_json(client, f"/analyze-failures{query}", body))
-    await asyncio.sleep(0.05)
+    await until_queued(client)
     await run_analyzer()
     return await asyncio.wait_for(post, 30)
 

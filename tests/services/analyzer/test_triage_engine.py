@@ -9,6 +9,7 @@ import pytest
 from pydantic import SecretStr
 
 from tests.fakes.llm import FakeLLM, Reply, answer_json, openai_app, peer_json, start
+from tests.waits import until_queued
 
 
 def build(n_causes: int, per_cause: int, run: int) -> dict:
@@ -45,7 +46,7 @@ async def fake_openai(settings):
 
 async def run_build(client, run_analyzer, body: dict) -> dict:
     post = asyncio.create_task(client.post("/analyze-failures", json=body))
-    await asyncio.sleep(0.05)
+    await until_queued(client)
     await run_analyzer()
     response = await asyncio.wait_for(post, 30)
     assert response.status == 200, await response.text()

@@ -6,6 +6,7 @@ import asyncio
 import re
 
 from tests.conftest import RunWorker
+from tests.waits import until_queued
 
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -23,7 +24,7 @@ BODY = {
 
 async def test_sync_call_returns_the_workers_analysis(client, run_analyzer: RunWorker, pg):
     post = asyncio.create_task(client.post("/analyze-failures", json=BODY))
-    await asyncio.sleep(0.3)
+    await until_queued(client)
     # The gateway stored the job and waits: nothing is computed until a worker runs.
     row = await pg.fetchrow("select status, result from jobs")
     assert (row["status"], row["result"]) == ("pending", None)

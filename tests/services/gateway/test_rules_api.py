@@ -9,6 +9,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
 
 from services.gateway.app import create_app
+from tests.waits import until_queued
 
 ADMIN = {"Authorization": "Bearer admin-key-for-tests-0123"}
 RULE = {
@@ -51,7 +52,7 @@ async def test_crud_and_effect_on_analysis(admin_client, run_analyzer):
         ]
     }
     post = asyncio.create_task(admin_client.post("/analyze-failures", json=body))
-    await asyncio.sleep(0.05)
+    await until_queued(admin_client)
     await run_analyzer()
     result = await (await post).json()
     analysis = result["failures"][0]["analysis"]
