@@ -1,28 +1,33 @@
-"""The builtin offline classifier: shipped rules first, structure when rules are weaker.
+"""The builtin offline classifier: rules, structure and a learned model, blended.
 
-Precedence (deterministic, documented for users writing custom rules):
+How one failure group is decided (deterministic, documented for users writing
+custom rules):
 
-1. Every enabled rule that matches is a candidate, and the structural analysis
-   (structure.py) is one more candidate.
-2. The highest confidence wins.
-3. Ties go to: a custom rule over a shipped one (the team knows its system), then a
-   rule over structure, then the match in the most direct field (message, then
-   stack, then console), then the longer matched text (a more specific pattern
-   consumed more of the evidence), then file order.
+1. Every enabled rule that matches is a candidate; the structural analysis
+   (structure.py: where the failure was raised, what kind of error) is another.
+2. A matching custom (team) rule decides the class: the team knows its system.
+3. Otherwise the learned model (classifier.py) blends the rules' votes, the
+   structural finding and the failure's signals and words into class
+   probabilities; the top class wins and its calibrated probability is the
+   confidence ("0.8" = right about 80% of the time on projects it never saw).
+4. The explanation comes from the strongest rule of the chosen class, else from
+   the structural finding if it agrees, else from the signals that decided.
 
-So a generic rule (a Go "panic" at 0.55) yields to stronger structure (the panic is
-raised in a *_test.go closure, 0.7), while a specific rule (docker pull rate limit,
-0.95) always beats structure.
+Among rules of one class, ties go to: higher confidence, a custom rule over a
+shipped one, the match in the most direct field (message, then stack, then
+console), the longer matched text, then file order.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
+from verdict.triage.classifier import blend, default_model, named_features
+from verdict.triage.learned import LinearModel, document
 from verdict.triage.normalize import Frame, exception_type, scrub
 from verdict.triage.rules import RuleMatch, RuleSet, build_ruleset, render_explanation
 from verdict.triage.structure import Finding, analyze, is_test_path, locate
@@ -44,6 +49,7 @@ class Verdict:
     rule_id: str = ""
     code_fix: dict[str, Any] | None = None
     product_bug_report: dict[str, Any] | None = field(default=None)
+    raw_score: float = 0.0  # the model's top probability before calibration
 
 
 @lru_cache(maxsize=1)
@@ -59,19 +65,59 @@ def classify(
     *,
     rules: RuleSet | None = None,
     tests_repo_layout: Sequence[str] = (),
+    model: LinearModel | None = None,
 ) -> Verdict:
     """Classify one failure group from its text alone (no network, no key).
 
     tests_repo_layout: globs or directory names that mark test code when the tests
     live apart from the usual conventions (e.g. ["qa/suites", "*/scenarios/*"]).
+    model: a retrained model (human overrides); the shipped corpus's by default.
     """
     ruleset = rules if rules is not None else default_ruleset()
-    best = _best_match(ruleset.matches(message, stack, console))
+    matches = ruleset.matches(message, stack, console)
     finding = analyze(message, stack, console, test_name, tests_repo_layout)
-    if best is not None and best.rule.confidence >= finding.confidence:
+    custom = _best_match([m for m in matches if m.rule.source == "custom"])
+    if custom is not None:
         frame, in_test = locate(stack, tests_repo_layout)
-        return _from_rule(best, message, stack, test_name, frame, in_test)
-    return _from_finding(finding, message, stack, test_name)
+        return _from_rule(custom, message, stack, test_name, frame, in_test)
+    words = document(message, stack, console, test_name)
+    named = named_features(message, stack, console, test_name, matches, finding, tests_repo_layout)
+    decided = blend(model if model is not None else default_model(), words, named)
+    chosen = decided.classification
+    best = _best_match([m for m in matches if m.rule.category == chosen])
+    if best is not None:
+        frame, in_test = locate(stack, tests_repo_layout)
+        verdict = _from_rule(best, message, stack, test_name, frame, in_test)
+    elif finding.category == chosen:
+        verdict = _from_finding(finding, message, stack, test_name)
+    else:
+        verdict = _from_signals(chosen, named, finding, message, stack, test_name)
+    return replace(verdict, confidence=round(decided.confidence, 2), raw_score=decided.raw)
+
+
+def _from_signals(
+    chosen: str,
+    named: dict[str, float],
+    finding: Finding,
+    message: str,
+    stack: str,
+    test_name: str,
+) -> Verdict:
+    """No rule of the chosen class and structure disagrees: say which signals decided."""
+    kinds = sorted({k.split(":", 1)[1] for k in named if k.startswith("any:")})
+    where = next(
+        (k.split(":", 1)[1] for k in named if k.startswith("where:") and named[k] == 1.0), ""
+    )
+    shown = ", ".join(kind.replace("_", " ") for kind in kinds) or "no specific signal"
+    first = next((ln.strip() for ln in (message or stack).splitlines() if ln.strip()), "")
+    details = (
+        f"The failure reported: {first[:160] or 'no message'}. Learned from labelled CI "
+        f"failures of other projects: these signals ({shown}; raised in "
+        f"{where or 'an unknown place'}) most often mean a {chosen}."
+    )
+    finding = Finding(chosen, 0.0, details, finding.evidence, finding.frame, finding.in_test)
+    verdict = _from_finding(finding, message, stack, test_name)
+    return replace(verdict, rule_id="learned." + chosen.split()[0].lower())
 
 
 def _best_match(matches: Sequence[RuleMatch]) -> RuleMatch | None:

@@ -199,6 +199,12 @@ _FRAME_PATTERNS: tuple[tuple[re.Pattern[str], bool], ...] = (
     ),
     (re.compile(r"^\s*\d+: (?P<func>[A-Za-z_][^\[]*?) \[(?P<file>[^\]]+)\]\s*$"), False),
     (re.compile(r"^\s*(?P<file>\S+\.go):(?P<line>\d+)(?: \+0x[0-9a-f]+)?\s*$"), False),
+    # Ruby (`from lib/x.rb:59:in 'write'`) and PHP (`#0 /src/X.php(12): X->y()`).
+    (
+        re.compile(r"^\s*(?:from )?(?P<file>[^\s:]+\.rb):(?P<line>\d+):in [`'](?P<func>[^'`]+)'"),
+        False,
+    ),
+    (re.compile(r"^#\d+ (?P<file>[^\s(]+\.php)\((?P<line>\d+)\): (?P<func>[\w\\:>-]+)"), False),
     (re.compile(r"^\s*at (?P<file>\S+\.rs):(?P<line>\d+)(?::\d+)?\s*$"), False),
 )
 # Go and Rust print the function on the line above its file:line.

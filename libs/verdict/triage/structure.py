@@ -151,6 +151,12 @@ def analyze(
     """Classify from structure alone; always returns an answer (low confidence if blind)."""
     etype = exception_type(message, stack)
     frames = parse_frames(stack)
+    if not frames:
+        # Race reports, sanitizer output and Ruby errors often put the frames in the
+        # message itself; where they point is the same evidence.
+        frames = parse_frames(message[:20_000])
+        if frames:
+            stack = message[:20_000]
     frame, in_test = locate(stack, layout)
     first = _first_line(message) or _first_line(stack) or _first_line(console)
     where = _where(frame)
