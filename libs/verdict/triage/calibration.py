@@ -1,7 +1,7 @@
 """Confidence you can act on: raw model scores mapped to how often they are right.
 
 A Calibration is a monotone piecewise-linear map from the blended top-class
-probability to the observed rate of correct answers, fitted (isotonic regression)
+probability to the observed rate of correct answers, fitted (a logistic curve)
 on predictions for failures the model was NOT trained on — the out-of-fold
 predictions of a grouped cross-validation. So "0.8" means: of past failures from
 projects the model had not seen that scored like this, about 80% were right.
@@ -44,13 +44,21 @@ class Calibration:
 
 
 def fit_calibration(scores: Sequence[float], correct: Sequence[bool]) -> Calibration:
-    """Isotonic fit of correctness on score; too little data → identity."""
+    """A logistic (Platt) fit of correctness on score, stored as knots; too little data → identity.
+
+    Platt rather than isotonic: with a few hundred out-of-fold points isotonic
+    steps follow single failures (a 0.4 score mapped to 0.6 because two of three
+    such failures happened to be right); a two-parameter sigmoid cannot.
+    """
     if len(scores) < 20 or len(set(correct)) < 2:
         return Calibration()
-    from sklearn.isotonic import IsotonicRegression
+    import math
 
-    iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip", increasing=True)
-    iso.fit(list(scores), [1.0 if c else 0.0 for c in correct])
-    xs = [float(x) for x in iso.X_thresholds_]
-    ys = [float(y) for y in iso.y_thresholds_]
-    return Calibration(tuple(xs), tuple(ys))
+    from sklearn.linear_model import LogisticRegression
+
+    platt = LogisticRegression(C=10.0)
+    platt.fit([[s] for s in scores], [1 if c else 0 for c in correct])
+    a, b = float(platt.coef_[0][0]), float(platt.intercept_[0])
+    xs = tuple(i / 100 for i in range(30, 101))
+    ys = tuple(1.0 / (1.0 + math.exp(-(a * x + b))) for x in xs)
+    return Calibration(xs, ys)

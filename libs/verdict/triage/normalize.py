@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from verdict.triage.meaning import protect, restore
+
 # Inputs are capped before normalizing: a 5 MB "message" is a log, and the head of
 # it carries the cause; the cap keeps signing linear and cheap.
 MAX_TEXT = 4000
@@ -23,6 +25,48 @@ _PYTEST_E = re.compile(r"^E {2,}", re.M)
 # A hex id of 8+ characters without a digit (1 random id in ~2,500): still an id.
 # No English word is eight letters of a-f alone.
 _HEX_WORD = (re.compile(r"\b[a-f]{8,}\b", re.I), "<n>")
+
+# Run noise that has no digit to give it away, scrubbed first in messages and frames.
+_SEG = r"[^\s/\\'\"]+"
+_ROOTS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # CI workspace roots: they differ per agent and per concurrent build of one job
+    # (Jenkins `job@2`, GitLab `/builds/<runner>/<n>/`), never per cause.
+    (
+        re.compile(
+            rf"(?:[A-Za-z]:)?(?:[/\\]{_SEG})*?[/\\](?:workspace|workspaces)[/\\]{_SEG}[/\\]"
+            rf"|/home/runner/_?work/{_SEG}/{_SEG}/|/Users/runner/work/{_SEG}/{_SEG}/"
+            rf"|/__w/{_SEG}/{_SEG}/|\b[A-Za-z]:\\a\\{_SEG}\\{_SEG}\\"
+            rf"|/builds/(?:[A-Za-z0-9_-]{{8}}/\d+/)?{_SEG}/{_SEG}/"
+            rf"|/home/travis/build/{_SEG}/{_SEG}/|/home/circleci/{_SEG}/"
+            rf"|/var/lib/buildkite-agent/builds/{_SEG}/{_SEG}/{_SEG}/"
+            rf"|/home/vsts/work/\d+/s/|\b[A-Za-z]:\\agent\\_work\\\d+\\s\\"
+            rf"|/opt/buildagent/work/{_SEG}/|/drone/src/|/bitrise/src/",
+            re.I,
+        ),
+        "<ws>/",
+    ),
+    # Rust legacy symbol hashes (`acme::parse::h1a2b3c4d5e6f7a8b`) change per build.
+    (re.compile(r"::h[0-9a-f]{16}\b"), "::h<n>"),
+    # Temp names from tempfile/mktemp with or without digits (tmpkqhzwvle, tmp.AbCdEf).
+    (re.compile(r"\btmp(?:[a-z0-9_]{8}|\.[A-Za-z0-9]{6,12})\b"), "<tmp>"),
+    # Kubernetes generated names: deployment pods (web-7d4b9c8f6-x2k9p) and the
+    # 5-character suffix of job/daemonset pods, drawn from a vowel-free alphabet.
+    (
+        re.compile(
+            r"(?<=-)(?:[bcdfghjklmnpqrstvwxz2-9]{6,10}-)?(?=[a-z2-9]*[bcdfghjklmnpqrstvwxz])"
+            r"[bcdfghjklmnpqrstvwxz2456789]{5}\b"
+        ),
+        "<n>",  # as the generated-name rule below does for suffixes with digits
+    ),
+    # Random seeds: printed by test runners for replay, different every run.
+    (
+        re.compile(
+            r"(?i)\b(?:random[ _-]?)?seed(?:ed)?(?:[ _]?(?:is|value|was))?[\s:=(]*"
+            r"(?:0x)?[0-9a-f]*\d[0-9a-f]*\b"
+        ),
+        "seed <seed>",
+    ),
+)
 
 _SCRUBBERS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
@@ -106,19 +150,43 @@ _TEMP = next(item for item in _SCRUBBERS if item[1] == "<tmp>/")
 
 
 def scrub(text: str) -> str:
-    """Replace run-to-run noise (ids, times, numbers, addresses, temp paths) by tokens."""
+    """Replace run-to-run noise (ids, times, numbers, addresses, temp paths) by tokens.
+
+    Numbers that name a cause (status, exit, signal and error codes; digits inside
+    protocol, algorithm and type names) are kept: see meaning.py.
+    """
     text = _PYTEST_E.sub("", _ANSI.sub("", text[:MAX_TEXT]))
+    for pattern, token in _ROOTS:
+        text = pattern.sub(token, text)
+    text = protect(text)
     # Every scrubber but the temp-path one needs a digit; most frame names have none.
     scrubbers = _SCRUBBERS if _DIGIT.search(text) else (_TEMP, _HEX_WORD, _SCRUBBERS[-1])
     for pattern, token in scrubbers:
         text = pattern.sub(token, text)
+    text = restore(text)
     return "\n".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+# In a frame (path + function) a digit next to a letter or underscore is part of a
+# name (services/v3, sha256.go, parse_int32, func1); a digit run standing alone is
+# a line number, a build number or a generated directory.
+_FRAME_NOISE: tuple[tuple[re.Pattern[str], str], ...] = (
+    _SCRUBBERS[0],  # UUIDs
+    (re.compile(r"\b0x[0-9a-f]+\b", re.I), "<hex>"),
+    (re.compile(r"\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{8,}\b", re.I), "<n>"),
+    (re.compile(r"(?<![A-Za-z0-9_])\d+(?![A-Za-z_])"), "<n>"),
+)
 
 
 @lru_cache(maxsize=8192)
 def scrub_frame(key: str) -> str:
-    """scrub() for frame keys, cached: the same code frames recur across failures."""
-    return scrub(key)
+    """Scrub a frame key (cached: the same code frames recur across failures)."""
+    key = _ANSI.sub("", key)
+    for pattern, token in (*_ROOTS, next(i for i in _SCRUBBERS if i[1] == "<tmp>/")):
+        key = pattern.sub(token, key)
+    for pattern, token in _FRAME_NOISE:
+        key = pattern.sub(token, key)
+    return key.strip()
 
 
 def strip_ansi(text: str) -> str:
@@ -212,6 +280,21 @@ _FUNC_ABOVE = re.compile(
     r"^\s*(?:\d+:\s+|created by\s+)?(?P<func>[\w.:/*()<>~$-]+?(?:\([^()]*\))?)\s*$"
 )
 _ARGS = re.compile(r"\([^()]*\)$")  # the call's argument list, not (*T).Method
+
+
+def headline(stack: str) -> str:
+    """The error line of a stack, for failures whose message is empty.
+
+    Python prints it last (after `Traceback`); the others print it first, before
+    the frames. Frame lines are skipped.
+    """
+    lines = [ln.strip() for ln in _tail(stack).splitlines() if ln.strip()]
+    if lines and lines[0].startswith("Traceback"):
+        lines = lines[::-1]
+    for line in lines[:40]:
+        if not any(pattern.match(line) for pattern, _ in _FRAME_PATTERNS):
+            return line
+    return ""
 
 
 def parse_frames(stack: str) -> list[Frame]:
