@@ -167,3 +167,67 @@ def test_match_text_respects_rule_target() -> None:
     assert not [m for m in match_text(ruleset, "needle", "needle", "") if m.rule.id == "c.only"]
     hits = [m for m in match_text(ruleset, "", "", "hay\nneedle here") if m.rule.id == "c.only"]
     assert hits and (hits[0].target, hits[0].start, hits[0].line) == ("console", 4, "needle here")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "construct"),
+    [
+        (r"^(?=.*\b429\b).*registry", "lookahead (?=...)"),
+        (r"(?<!\[signal )SIGSEGV", "negative lookbehind (?<!...)"),
+        (r"(?P<n>\d+) of (?P=n)", "named backreference (?P=name)"),
+        (r"(a)\1", "backreference"),
+        (r"a*+b", "possessive"),
+    ],
+)
+def test_rules_re2_cannot_run_are_refused_naming_the_construct(
+    pattern: str, construct: str
+) -> None:
+    rule = {
+        "id": "team.x",
+        "category": "CODE ISSUE",
+        "pattern": pattern,
+        "explanation": "x",
+        "confidence": 0.5,
+    }
+    with pytest.raises(ValidationFailed) as info:
+        build_ruleset([rule])
+    assert info.value.status == 422
+    assert construct in info.value.detail and "RE2" in info.value.detail
+
+
+def test_equal_groups_replace_a_backreference() -> None:
+    ruleset = build_ruleset()
+    same = [m.rule.id for m in ruleset.matches("Total test cases: 12  Failed test cases: 12")]
+    differ = [m.rule.id for m in ruleset.matches("Total test cases: 12  Failed test cases: 1")]
+    assert "product.all_cases_failed" in same and "product.all_cases_failed" not in differ
+
+
+def test_group_alias_fills_the_placeholder_from_either_side() -> None:
+    ruleset = build_ruleset()
+    for text in (
+        "npm ERR! 429 Too Many Requests - GET https://registry.npmjs.org/x",
+        "GET https://registry.npmjs.org/x: HTTP 429",
+    ):
+        hit = next(m for m in ruleset.matches(text) if m.rule.id == "infra.package_registry_429")
+        assert "registry.npmjs.org" in hit.explanation
+
+
+def test_set_prefilter_and_one_by_one_agree() -> None:
+    ruleset = build_ruleset()
+    for rule in RULES:
+        for example in rule.examples:
+            fields = _fields(rule, example)
+            fast = [(m.rule.id, m.target, m.start, m.groups) for m in ruleset.matches(**fields)]
+            slow = [
+                (m.rule.id, m.target, m.start, m.groups)
+                for m in ruleset.matches_one_by_one(**fields)
+            ]
+            assert fast == slow, rule.id
+
+
+def test_long_fields_are_bounded_to_head_and_tail() -> None:
+    from verdict.triage.rules import MAX_FIELD, bounded
+
+    text = "start\n" + "x" * (3 * MAX_FIELD) + "\nNo space left on device"
+    assert len(bounded(text)) <= MAX_FIELD + 1
+    assert any(m.rule.id == "infra.disk_full" for m in build_ruleset().matches("", "", text))

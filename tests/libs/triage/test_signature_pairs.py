@@ -31,7 +31,10 @@ def test_must_sign_different(pair: Pair) -> None:
 
 
 def test_explanation_names_what_was_kept_and_scrubbed() -> None:
-    text = "script returned exit code 143 at 2024-01-17T04:19:11Z in /var/lib/jenkins/workspace/app@2/run.sh"
+    text = (
+        "script returned exit code 143 at 2024-01-17T04:19:11Z "
+        "in /var/lib/jenkins/workspace/app@2/run.sh"
+    )
     explained = explain_signature(text)
     assert explained.signature == error_signature(text)
     assert "exit code 143" in explained.kept
