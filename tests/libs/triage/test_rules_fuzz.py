@@ -40,7 +40,7 @@ def test_rule_is_linear_on_adversarial_input(rule: Rule) -> None:
     worst = _worst(regex, full)
     assert worst < GENEROUS_BOUND_S, f"{rule.id}: {worst * 1000:.0f} ms on 64 KB"
     quarter = _worst(regex, adversarial_inputs(rule, SIZE // 4))
-    if worst > 0.02:  # below 20 ms, scheduling noise decides the ratio
+    if worst > 0.1:  # below 100 ms, scheduling and DFA-cache noise decide the ratio
         assert worst / max(quarter, 1e-6) < 10, f"{rule.id}: grows faster than linear"
 
 
