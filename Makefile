@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install services run migrate test lint format bench clean
+.PHONY: install services run migrate test lint format bench chaos clean
 
 install: $(STAMP)
 
@@ -41,6 +41,12 @@ format: install
 # Benchmarks print figures and ratios; they are not tests and make no timed assertions.
 bench: services
 	$(PY) tests/bench/run_all.py
+
+# Faults (kill -9, SIGTERM, FLUSHALL, Redis and Postgres outages, hostile inputs) against a
+# private stack on other ports (never the shared servers); prints one table. Not part of `test`.
+# CHAOS_ARGS="--only redis" runs the scenarios whose name contains "redis".
+chaos: install
+	$(PY) -m tests.chaos.run $(CHAOS_ARGS)
 
 clean:
 	$(PY) deploy/devstack.py stop || true

@@ -4,7 +4,9 @@
     python deploy/devstack.py ensure    # what `make run` and `make test` call
     python deploy/devstack.py stop      # stop what this script started
 
-Reads VERDICT_DATABASE_URL and VERDICT_REDIS_URL (same defaults as the service).
+Reads VERDICT_DATABASE_URL and VERDICT_REDIS_URL (same defaults as the service), and
+VERDICT_DEVSTACK_DIR (default .devstack in the checkout) for the state of what it starts,
+so a second private stack (the chaos suite's) keeps its data apart from the first.
 A server already answering is used as it is. Otherwise, for a local address:
 Postgres from the machine's own cluster (pg_ctlcluster) when it has one on that
 port, else a private cluster in .devstack/pg inside the checkout; Redis with its
@@ -26,7 +28,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-STATE = ROOT / ".devstack"
+STATE = Path(os.environ.get("VERDICT_DEVSTACK_DIR") or ROOT / ".devstack")
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", ""}
 DEFAULT_DB = "postgresql://postgres@127.0.0.1:5432/verdict"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
