@@ -6,6 +6,7 @@ verdict analyzer        the analyze-queue worker
 verdict jira-enricher   the jira-queue worker
 verdict tracker         the tracker-queue worker
 verdict dev             all four at once, logs prefixed (what `make run` starts)
+verdict health [NAME]   exit 0 if NAME (gateway, the default, or a worker) is alive
 """
 
 from __future__ import annotations
@@ -43,10 +44,17 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument(
         "service",
-        choices=["migrate", "gateway", "analyzer", "jira-enricher", "tracker", "dev"],
+        choices=["migrate", "gateway", "analyzer", "jira-enricher", "tracker", "dev", "health"],
     )
+    parser.add_argument("target", nargs="?", default="gateway", help="for health: what to check")
     args = parser.parse_args(argv)
     settings = Settings()
+    if args.service == "health":
+        from services.health_probe import TARGETS, probe
+
+        if args.target not in TARGETS:
+            parser.error(f"health checks one of {', '.join(TARGETS)}")
+        raise SystemExit(probe(settings, args.target))
     configure_logging(settings, service=args.service)
 
     if args.service == "migrate":

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -83,6 +84,8 @@ def base_settings() -> Iterator[Settings]:
         reconcile_grace_s=0,
         sync_timeout_s=60,
         env="development",
+        # Workers run in tests beat into a folder of this run, not the host's temp dir.
+        heartbeat_dir=tempfile.mkdtemp(prefix="verdict-test-heartbeats-"),
     )
     _release_redis_db(env.redis_url, db)
 

@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     reconcile_grace_s: float = Field(default=30.0, ge=0)
     analyzer_max_jobs: int = Field(default=4, gt=0)
     job_timeout_s: int = Field(default=3600, gt=0)
+    # Worker heartbeats (see verdict.heartbeat): how often, when one counts as stale, and
+    # where the local file `verdict health <worker>` checks lives (empty: the temp dir).
+    heartbeat_interval_s: float = Field(default=10.0, gt=0)
+    heartbeat_stale_s: float = Field(default=60.0, gt=0)
+    heartbeat_dir: str = ""
 
     # Analysis defaults.
     ai_provider: str = "builtin"

@@ -14,6 +14,7 @@ from verdict.analysis.direct import run_direct_analysis
 from verdict.analysis.engine import TriageEngine
 from verdict.analysis.events import JobEvents
 from verdict.analysis.jenkins import run_jenkins_analysis
+from verdict.heartbeat import Heartbeat
 from verdict.logging import get_logger
 from verdict.progress import Progress
 from verdict.queue import ANALYZE_FAILURES, ANALYZE_JENKINS, enqueue_jira, redis_settings
@@ -34,6 +35,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     settings: Settings = ctx["settings"]
     ctx["pg"] = await create_pool(settings.database_url)
     ctx["http"] = aiohttp.ClientSession()
+    ctx["heartbeat"] = Heartbeat.start(ctx["redis"], settings, "analyze")
     # One limiter per process: nested work (children, groups, peers) shares its slots.
     ctx["engine"] = TriageEngine(
         ctx["pg"], settings, ctx["http"], AiLimiter(settings.max_concurrent_ai_calls)
@@ -41,6 +43,8 @@ async def startup(ctx: dict[str, Any]) -> None:
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
+    if "heartbeat" in ctx:
+        await ctx["heartbeat"].stop()
     await ctx["http"].close()
     await ctx["pg"].close()
 

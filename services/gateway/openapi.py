@@ -192,10 +192,19 @@ class Probe(BaseModel):
     error: str | None = None
 
 
+class QueueHealth(BaseModel):
+    status: Literal["up", "down", "unknown"]
+    workers: int = 0
+    last_heartbeat_age_s: float | None = None
+    stale_after_s: float = 0
+    error: str | None = None
+
+
 class DependencyHealth(BaseModel):
-    status: Literal["healthy", "unhealthy"]
+    status: Literal["healthy", "degraded", "unhealthy"]
     postgres: Probe
     redis: Probe
+    workers: dict[str, QueueHealth] = {}
 
 
 class AnalyzeQuery(BaseModel):

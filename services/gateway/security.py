@@ -51,6 +51,8 @@ _WRITE = _ANY - _READ
 # A write that matches no row needs `admin`: a new endpoint is closed until mapped.
 SCOPE_TABLE: list[tuple[frozenset[str], re.Pattern[str], str]] = [
     (_ANY, re.compile(r"^/health$"), PUBLIC),
+    # The readiness probe: kubelets and load balancers carry no credentials.
+    (frozenset({"GET", "HEAD"}), re.compile(r"^/api/health$"), PUBLIC),
     (frozenset({"GET"}), re.compile(r"^/metrics$"), PUBLIC),
     (_ANY, re.compile(r"^/(openapi\.json|docs(/.*)?)$"), PUBLIC),
     (_ANY, re.compile(r"^/api/auth/(login|logout|me)$"), PUBLIC),

@@ -15,6 +15,7 @@ from arq import Retry, func
 
 from verdict.analysis.events import JobEvents
 from verdict.analysis.jira_enrich import enrich_with_jira
+from verdict.heartbeat import Heartbeat
 from verdict.jira_match import MemorySearchCache
 from verdict.logging import get_logger
 from verdict.progress import Progress
@@ -33,11 +34,14 @@ async def startup(ctx: dict[str, Any]) -> None:
     settings: Settings = ctx["settings"]
     ctx["pg"] = await create_pool(settings.database_url)
     ctx["http"] = aiohttp.ClientSession()
+    ctx["heartbeat"] = Heartbeat.start(ctx["redis"], settings, "jira")
     # One cache per worker: the same keyword set searched by many jobs costs one search.
     ctx["jira_cache"] = MemorySearchCache(ttl_s=settings.jira_cache_ttl_s)
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
+    if "heartbeat" in ctx:
+        await ctx["heartbeat"].stop()
     await ctx["http"].close()
     await ctx["pg"].close()
 

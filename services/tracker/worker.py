@@ -18,6 +18,7 @@ import aiohttp
 from arq import Retry, cron, func
 
 from verdict.errors import UpstreamError, VerdictError
+from verdict.heartbeat import Heartbeat
 from verdict.logging import get_logger
 from verdict.queue import TRACKER_PING, redis_settings
 from verdict.settings import Settings
@@ -67,12 +68,15 @@ async def startup(ctx: dict[str, Any]) -> None:
     pool = await create_pool(settings.database_url)
     # Deliveries go to customers' URLs: a resolver that refuses internal addresses.
     connector = aiohttp.TCPConnector(resolver=PublicResolver(settings.allowed_hosts))
+    ctx["heartbeat"] = Heartbeat.start(ctx["redis"], settings, "tracker")
     ctx["deps"] = Deps(
         settings, pool, aiohttp.ClientSession(), {}, aiohttp.ClientSession(connector=connector)
     )
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
+    if "heartbeat" in ctx:
+        await ctx["heartbeat"].stop()
     deps: Deps | None = ctx.get("deps")
     if deps is None:
         return

@@ -7,6 +7,7 @@ from aiohttp import web
 from services.gateway.keys import deps_of
 from services.gateway.openapi import DependencyHealth, Healthy, documented
 from verdict.contracts.results import Capabilities
+from verdict.health import readiness
 from verdict.services import status
 
 routes = web.RouteTableDef()
@@ -21,13 +22,17 @@ async def health(_request: web.Request) -> web.Response:
 @routes.get("/api/health")
 @documented(
     responses={200: DependencyHealth, 503: DependencyHealth},
-    summary="Postgres and Redis health",
+    summary="Readiness: Postgres, Redis and a worker heartbeat per queue",
     tags=["service"],
 )
 async def dependencies_health(request: web.Request) -> web.Response:
-    """Postgres and Redis, each on its own; 503 when either is down."""
-    answer = await status.dependencies(deps_of(request))
-    return web.json_response(answer, status=200 if answer["status"] == "healthy" else 503)
+    """503 when Postgres or Redis is down; `degraded` (200) when a queue has no live worker.
+
+    Open without credentials even with VERDICT_REQUIRE_AUTH (it is the readiness probe).
+    """
+    deps = deps_of(request)
+    body, ready = await readiness(deps.pool, deps.queue, deps.settings)
+    return web.json_response(body, status=200 if ready else 503)
 
 
 @routes.get("/api/capabilities")

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import socket
+import time
 
 from aiohttp.test_utils import TestClient, TestServer
+from pydantic import SecretStr
 
 from services.gateway.app import create_app
+from verdict.heartbeat import heartbeats_key
 
 
 def _closed_port() -> int:
@@ -58,3 +61,53 @@ async def test_capabilities(client):
         "reportportal": False,
         "reportportal_project": "",
     }
+
+
+async def test_readiness_is_open_with_auth_required_and_reveals_no_secret(settings, pg, redis):
+    settings.require_auth = True
+    settings.admin_key = SecretStr("admin-secret-never-shown-0123456789")
+    async with TestClient(TestServer(create_app(settings))) as client:
+        assert (await client.get("/results")).status == 401  # the rest stays closed
+        response = await client.get("/api/health")
+        text = await response.text()
+    assert response.status == 200
+    assert "admin-secret" not in text and settings.database_url not in text
+
+
+async def test_a_queue_without_a_live_worker_is_degraded_not_healthy(client, settings, redis):
+    response = await client.get("/api/health")
+    body = await response.json()
+    assert response.status == 200 and body["status"] == "degraded"
+    assert body["workers"]["analyze"] == {
+        "status": "down",
+        "workers": 0,
+        "last_heartbeat_age_s": None,
+        "stale_after_s": settings.heartbeat_stale_s,
+    }
+
+    # A worker died 90 s ago: still down, and the answer says how stale it is.
+    now = time.time()
+    await redis.zadd(heartbeats_key(settings, "analyze"), {"gone:1": now - 90})
+    for queue in ("jira", "tracker"):
+        await redis.zadd(heartbeats_key(settings, queue), {"host:2": now})
+    body = await (await client.get("/api/health")).json()
+    assert body["status"] == "degraded"
+    assert body["workers"]["analyze"]["status"] == "down"
+    assert 89 < body["workers"]["analyze"]["last_heartbeat_age_s"] < 95
+    assert body["workers"]["jira"]["workers"] == 1
+
+    await redis.zadd(heartbeats_key(settings, "analyze"), {"host:3": now})
+    body = await (await client.get("/api/health")).json()
+    assert body["status"] == "healthy"
+    assert {q: w["status"] for q, w in body["workers"].items()} == {
+        "analyze": "up",
+        "jira": "up",
+        "tracker": "up",
+    }
+
+
+def test_errors_in_the_answer_mask_url_credentials():
+    from verdict.health import _safe_error
+
+    said = _safe_error(OSError("cannot reach postgresql://verdict:hunter2@db:5432/verdict"))
+    assert said == "OSError: cannot reach postgresql://***@db:5432/verdict"
