@@ -59,4 +59,24 @@ async def readiness(
     ready = postgres["status"] == "up" and redis_state["status"] == "up"
     every_queue = ready and all(w.get("status") == "up" for w in workers.values())
     status = "healthy" if every_queue else "degraded" if ready else "unhealthy"
-    return {"status": status, "postgres": postgres, "redis": redis_state, "workers": workers}, ready
+    body = {"status": status, "postgres": postgres, "redis": redis_state, "workers": workers}
+    return {**body, "checks": _checks(postgres, redis_state, workers)}, ready
+
+
+def _checks(
+    postgres: dict[str, str], redis: dict[str, str], workers: dict[str, Any]
+) -> dict[str, dict[str, str]]:
+    """The same facts as `{name: {status, detail}}`, the shape jji's `health` prints."""
+    checks = {
+        "postgres": {"status": postgres["status"], "detail": postgres.get("error", "")},
+        "redis": {"status": redis["status"], "detail": redis.get("error", "")},
+    }
+    for queue, found in workers.items():
+        age = found.get("last_heartbeat_age_s")
+        detail = found.get("error") or (
+            f"{found['workers']} live, last heartbeat {age:g}s ago"
+            if age is not None
+            else "no heartbeat"
+        )
+        checks[f"worker {queue}"] = {"status": found["status"], "detail": detail}
+    return checks

@@ -205,6 +205,7 @@ class DependencyHealth(BaseModel):
     postgres: Probe
     redis: Probe
     workers: dict[str, QueueHealth] = {}
+    checks: dict[str, dict[str, str]] = {}
 
 
 class AnalyzeQuery(BaseModel):

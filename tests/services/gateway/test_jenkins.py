@@ -307,11 +307,11 @@ async def test_running_build_waits_without_holding_a_worker_then_is_analysed(
 
 
 @pytest.fixture
-async def engine_ctx(settings, pg) -> AsyncIterator[dict[str, Any]]:
+async def engine_ctx(settings, pg, redis) -> AsyncIterator[dict[str, Any]]:
     """The analyzer's own startup: pool, HTTP session and engine, without a worker loop."""
     from services.analyzer.worker import shutdown, startup
 
-    ctx: dict[str, Any] = {"settings": settings}
+    ctx: dict[str, Any] = {"settings": settings, "redis": redis}  # arq always sets redis
     await startup(ctx)
     yield ctx
     await shutdown(ctx)
