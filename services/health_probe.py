@@ -15,7 +15,8 @@ import json
 import urllib.error
 import urllib.request
 
-from verdict.heartbeat import Queue, heartbeat_file, local_heartbeat_age
+from verdict.heartbeat import heartbeat_file, local_heartbeat_age
+from verdict.queue import Worker as Queue
 from verdict.settings import Settings
 
 WORKER_QUEUES: dict[str, Queue] = {

@@ -25,17 +25,16 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from redis.exceptions import RedisError
 
 from verdict.logging import get_logger
+from verdict.queue import Worker as Queue
 from verdict.settings import Settings
 
 log = get_logger(__name__)
 
-Queue = Literal["analyze", "jira", "tracker"]
-QUEUES: tuple[Queue, ...] = ("analyze", "jira", "tracker")
 # Beats older than this many stale periods are pruned from the set by the next beat.
 PRUNE_AFTER_STALE_PERIODS = 10
 

@@ -1,4 +1,16 @@
-"""How the service is doing: dependency health, Prometheus metrics, capabilities.
+"""How the service is doing: readiness, Prometheus metrics, capabilities.
+
+Readiness (`/api/health`) answers whether this deployment can do its work right now:
+
+- `unhealthy` (HTTP 503): Postgres or Redis does not answer; requests would fail.
+- `degraded` (HTTP 200): both answer, but some queue has no worker whose heartbeat is
+  fresher than `VERDICT_HEARTBEAT_STALE_S`; the gateway still accepts and keeps jobs
+  (they run once a worker is back), so a load balancer should keep sending traffic: a
+  503 here would turn a dead analyzer into an outage of the whole API.
+- `healthy`: everything answers and every queue has a live worker.
+
+Nothing secret is in the answer: errors are the exception's class and message with any
+credentials in a URL masked.
 
 `verdict_queue_depth{queue=...}` is the number of jobs waiting in each arq queue (a Redis
 sorted set), the signal a KEDA Prometheus trigger (deploy/k8s) scales each worker on.
@@ -7,12 +19,14 @@ sorted set), the signal a KEDA Prometheus trigger (deploy/k8s) scales each worke
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Awaitable
 from typing import Any
 
 from redis.exceptions import RedisError
 
 from verdict.contracts.envelope import capabilities
+from verdict.heartbeat import queue_workers
 from verdict.queue import Worker
 from verdict.services.deps import Deps
 from verdict.storage.metrics import job_counts
@@ -21,22 +35,59 @@ from verdict.storage.pool import ping
 PROBE_TIMEOUT_S = 2.0
 QUEUES: tuple[Worker, ...] = ("analyze", "jira", "tracker")
 STATUSES = ("pending", "waiting", "running", "completed", "failed")
+_URL_CREDENTIALS = re.compile(r"(\w+://)[^@/\s]*@")
+
+
+def safe_error(exc: BaseException) -> str:
+    message = _URL_CREDENTIALS.sub(r"\1***@", str(exc))[:200]
+    return f"{exc.__class__.__name__}: {message}" if message else exc.__class__.__name__
 
 
 async def _probe(check: Awaitable[object]) -> dict[str, str]:
     try:
         await asyncio.wait_for(check, PROBE_TIMEOUT_S)
     except Exception as exc:
-        return {"status": "down", "error": str(exc) or exc.__class__.__name__}
+        return {"status": "down", "error": safe_error(exc)}
     return {"status": "up"}
 
 
 async def dependencies(deps: Deps) -> dict[str, Any]:
-    """Postgres and Redis, each probed on its own."""
-    postgres = await _probe(ping(deps.pool))
-    redis = await _probe(deps.queue.ping())
-    healthy = postgres["status"] == "up" and redis["status"] == "up"
-    return {"status": "healthy" if healthy else "unhealthy", "postgres": postgres, "redis": redis}
+    """Readiness: Postgres, Redis, and the live workers of each queue (see above)."""
+    postgres, redis_state = await asyncio.gather(_probe(ping(deps.pool)), _probe(deps.queue.ping()))
+    workers: dict[str, Any] = {}
+    if redis_state["status"] == "up":
+        for queue in QUEUES:
+            try:
+                found = await asyncio.wait_for(
+                    queue_workers(deps.queue, deps.settings, queue), PROBE_TIMEOUT_S
+                )
+                workers[queue] = found.as_dict(deps.settings.heartbeat_stale_s)
+            except Exception as exc:
+                workers[queue] = {"status": "unknown", "error": safe_error(exc)}
+    ready = postgres["status"] == "up" and redis_state["status"] == "up"
+    every_queue = ready and all(w.get("status") == "up" for w in workers.values())
+    status = "healthy" if every_queue else "degraded" if ready else "unhealthy"
+    body = {"status": status, "postgres": postgres, "redis": redis_state, "workers": workers}
+    return {**body, "checks": _checks(postgres, redis_state, workers)}
+
+
+def _checks(
+    postgres: dict[str, str], redis: dict[str, str], workers: dict[str, Any]
+) -> dict[str, dict[str, str]]:
+    """The same facts as `{name: {status, detail}}`, the shape jji's `health` prints."""
+    checks = {
+        "postgres": {"status": postgres["status"], "detail": postgres.get("error", "")},
+        "redis": {"status": redis["status"], "detail": redis.get("error", "")},
+    }
+    for queue, found in workers.items():
+        age = found.get("last_heartbeat_age_s")
+        detail = found.get("error") or (
+            f"{found['workers']} live, last heartbeat {age:g}s ago"
+            if age is not None
+            else "no heartbeat"
+        )
+        checks[f"worker {queue}"] = {"status": found["status"], "detail": detail}
+    return checks
 
 
 async def metrics_text(deps: Deps) -> str:

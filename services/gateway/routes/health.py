@@ -7,7 +7,6 @@ from aiohttp import web
 from services.gateway.keys import deps_of
 from services.gateway.openapi import DependencyHealth, Healthy, documented
 from verdict.contracts.results import Capabilities
-from verdict.health import readiness
 from verdict.services import status
 
 routes = web.RouteTableDef()
@@ -30,9 +29,8 @@ async def dependencies_health(request: web.Request) -> web.Response:
 
     Open without credentials even with VERDICT_REQUIRE_AUTH (it is the readiness probe).
     """
-    deps = deps_of(request)
-    body, ready = await readiness(deps.pool, deps.queue, deps.settings)
-    return web.json_response(body, status=200 if ready else 503)
+    answer = await status.dependencies(deps_of(request))
+    return web.json_response(answer, status=503 if answer["status"] == "unhealthy" else 200)
 
 
 @routes.get("/api/capabilities")

@@ -107,7 +107,7 @@ async def test_a_queue_without_a_live_worker_is_degraded_not_healthy(client, set
 
 
 def test_errors_in_the_answer_mask_url_credentials():
-    from verdict.health import _safe_error
+    from verdict.services.status import safe_error
 
-    said = _safe_error(OSError("cannot reach postgresql://verdict:hunter2@db:5432/verdict"))
+    said = safe_error(OSError("cannot reach postgresql://verdict:hunter2@db:5432/verdict"))
     assert said == "OSError: cannot reach postgresql://***@db:5432/verdict"
