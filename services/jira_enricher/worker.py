@@ -21,7 +21,7 @@ from verdict.logging import get_logger
 from verdict.progress import Progress
 from verdict.queue import JIRA_ENRICH, JIRA_PING, redis_settings
 from verdict.settings import Settings
-from verdict.storage import enrichment as enrichment_repo
+from verdict.storage import analyses as analyses_repo
 from verdict.storage.pool import create_pool
 
 log = get_logger(__name__)
@@ -58,7 +58,7 @@ async def enrich(ctx: dict[str, Any], job_id: str) -> str:
         if ctx["job_try"] >= MAX_TRIES:
             detail = f"Jira enrichment failed after {MAX_TRIES} attempts: {exc}"
             async with ctx["pg"].acquire() as conn:
-                await enrichment_repo.give_up(conn, uuid.UUID(job_id), detail)
+                await analyses_repo.give_up_enrichment(conn, uuid.UUID(job_id), detail)
             await JobEvents(ctx["pg"], ctx.get("redis"), ctx["settings"]).outcome(uuid.UUID(job_id))
             return detail
         raise Retry(defer=RETRY_SCHEDULE[ctx["job_try"] - 1]) from exc

@@ -26,8 +26,9 @@ from verdict.logging import get_logger
 from verdict.progress import Progress
 from verdict.settings import Settings
 from verdict.storage import analyses as analyses_repo
+from verdict.storage import inputs as inputs_repo
 from verdict.storage import jobs as jobs_repo
-from verdict.storage.analyses import CompressedOutput
+from verdict.storage.inputs import CompressedOutput
 
 log = get_logger(__name__)
 
@@ -74,7 +75,7 @@ async def run_direct_analysis(
         if claimed is None:
             status = await jobs_repo.job_status(conn, job_id)
             return f"not claimed (status {status})"
-        content_type, payload = await jobs_repo.load_stored_input(conn, job_id)
+        content_type, payload = await inputs_repo.load_stored_input(conn, job_id)
     await progress.phase("analyzing", status="running")
 
     try:

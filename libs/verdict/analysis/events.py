@@ -18,7 +18,8 @@ from arq.connections import ArqRedis
 from verdict.contracts.envelope import result_url
 from verdict.logging import get_logger
 from verdict.settings import Settings
-from verdict.storage import events as events_repo
+from verdict.storage import analyses as analyses_repo
+from verdict.storage import jobs as jobs_repo
 from verdict.webhooks.outbound import emit_event
 
 log = get_logger(__name__)
@@ -36,7 +37,7 @@ class JobEvents:
     async def started(self, job_id: uuid.UUID) -> None:
         """Announce a job this run is about to claim for the first time."""
         async with self._pool.acquire() as conn:
-            row = await events_repo.job_state(conn, job_id)
+            row = await jobs_repo.job_state(conn, job_id)
         if row is not None and row["status"] == "pending" and row["attempts"] == 0:
             await self._emit(
                 "analysis.started",
@@ -51,8 +52,8 @@ class JobEvents:
     async def outcome(self, job_id: uuid.UUID) -> None:
         """Announce how the run left the job, if it ended."""
         async with self._pool.acquire() as conn:
-            row = await events_repo.job_state(conn, job_id)
-            groups = await events_repo.job_groups(conn, job_id) if row else []
+            row = await jobs_repo.job_state(conn, job_id)
+            groups = await analyses_repo.job_groups(conn, job_id) if row else []
         if row is None:
             return
         if row["status"] == "failed":

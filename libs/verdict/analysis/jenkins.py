@@ -40,7 +40,7 @@ from verdict.progress import Progress
 from verdict.queue import ANALYZE_JENKINS
 from verdict.settings import Settings
 from verdict.storage import analyses as analyses_repo
-from verdict.storage import jenkins as jenkins_repo
+from verdict.storage import inputs as inputs_repo
 from verdict.storage import jobs as jobs_repo
 from verdict.urlguard import check_url_allowed
 
@@ -75,11 +75,13 @@ async def run_jenkins_analysis(
     pool, settings = engine.pool, engine.settings
     progress = Progress(redis, settings, job_id)
     async with pool.acquire() as conn:
-        claimed = await jenkins_repo.claim(conn, job_id, settings.job_lease_s, poll_token)
+        claimed = await jobs_repo.claim(
+            conn, job_id, settings.job_lease_s, kind="jenkins", poll_token=poll_token
+        )
         if claimed is None:
             status = await jobs_repo.job_status(conn, job_id)
             return f"not claimed (status {status})"
-        content_type, payload = await jobs_repo.load_input(conn, job_id)
+        content_type, payload = await inputs_repo.load_input(conn, job_id)
     params: dict[str, Any] = claimed["request_params"]
     secrets = decode_secrets(content_type, payload)
 
@@ -168,7 +170,7 @@ async def _keep_waiting(
     # while waiting is repaired (the reconciler re-enqueues), but a live poll is not doubled.
     lease = delay + settings.reconcile_interval_s + settings.reconcile_grace_s
     async with engine.pool.acquire() as conn:
-        token = await jenkins_repo.wait(conn, job_id, lease)
+        token = await jobs_repo.wait(conn, job_id, lease)
     if token is None:
         return "not waiting (the row changed under us)"
     await progress.phase(WAITING_FOR_JENKINS, status="waiting", next_poll_in_s=round(delay, 3))
@@ -214,7 +216,7 @@ async def _analyse(
     async with pool.acquire() as conn:
         await jobs_repo.record_phase(conn, job_id, ANALYZING)
         if info.url and info.url != claimed["jenkins_url"]:
-            await jenkins_repo.record_build_url(conn, job_id, info.url)
+            await jobs_repo.record_build_url(conn, job_id, info.url)
     await progress.phase(ANALYZING, status="running", build_result=info.result)
 
     if info.result in PASSING and not info.building and not params.get("force"):

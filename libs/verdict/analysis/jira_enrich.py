@@ -23,8 +23,11 @@ from verdict.integrations.jira import JiraAPI, auth_for
 from verdict.jira_match import BugGroup, MemorySearchCache, find_matches
 from verdict.logging import get_logger
 from verdict.settings import Settings
-from verdict.storage import enrichment as enrichment_repo
+from verdict.storage import analyses as analyses_repo
+from verdict.storage import inputs as inputs_repo
 from verdict.storage import jobs as jobs_repo
+from verdict.storage.analyses import JIRA_PHASE
+from verdict.storage.inputs import CompressedOutput
 from verdict.triage.builtin import PRODUCT_BUG
 
 log = get_logger(__name__)
@@ -105,10 +108,10 @@ async def enrich_with_jira(
     job_id: uuid.UUID,
 ) -> str:
     async with pool.acquire() as conn:
-        row = await enrichment_repo.claim(conn, job_id, settings.job_lease_s)
+        row = await jobs_repo.claim(conn, job_id, settings.job_lease_s, handed_off=JIRA_PHASE)
         if row is None:
             return "not claimed (not waiting for Jira)"
-        secrets = unseal(settings, await jobs_repo.load_secrets(conn, job_id))
+        secrets = unseal(settings, await inputs_repo.load_secrets(conn, job_id))
     params: dict[str, Any] = row["request_params"]
     result: dict[str, Any] = row["result"]
     groups = _bug_groups(result) if jira_enabled(params, settings) else []
@@ -128,8 +131,8 @@ async def enrich_with_jira(
         result["github_error"] = "; ".join(dict.fromkeys(github_errors))
     async with pool.acquire() as conn:
         outputs = await _re_enrich_xml(conn, job_id, result, settings)
-        await enrichment_repo.finish(conn, job_id, result, bug_reports, code_fixes, outputs)
-        await jobs_repo.forget_secrets(conn, job_id)
+        await analyses_repo.save_enrichment(conn, job_id, result, bug_reports, code_fixes, outputs)
+        await inputs_repo.forget_secrets(conn, job_id)
     matched = sum(1 for v in found.values() if v)
     code_matched = sum(1 for v in code_found.values() if v)
     return (
@@ -187,16 +190,16 @@ def _apply(result: dict[str, Any], found: dict[str, list[dict[str, Any]]]) -> di
 
 async def _re_enrich_xml(
     conn: Any, job_id: uuid.UUID, result: dict[str, Any], settings: Settings
-) -> list[tuple[str, int, bytes]]:
+) -> list[CompressedOutput]:
     """Rewrite enriched_xml so its ai_jira_match_* properties carry the matches."""
-    if "enriched_xml" not in await enrichment_repo.output_names(conn, job_id):
+    if "enriched_xml" not in await inputs_repo.output_names(conn, job_id):
         return []
     from verdict.analysis.direct import CompressingSink, report_url
     from verdict.analysis.inputs import StoredXml
     from verdict.junit import enrich_report_to
 
-    _, stored = await jobs_repo.load_stored_input(conn, job_id)
-    identities = await enrichment_repo.junit_identities(conn, job_id)
+    _, stored = await inputs_repo.load_stored_input(conn, job_id)
+    identities = await analyses_repo.junit_identities(conn, job_id)
     by_identity = {
         identities[f["test_name"]]: f for f in result["failures"] if f["test_name"] in identities
     }
@@ -208,4 +211,4 @@ async def _re_enrich_xml(
         report_url=report_url(settings, job_id),
         encoding="utf-8",
     )
-    return [("enriched_xml", sink.size, sink.finish())]
+    return [CompressedOutput("enriched_xml", sink.size, sink.finish())]

@@ -32,7 +32,6 @@ from verdict.integrations.jenkins.sansio import job_name_from_url
 from verdict.queue import enqueue_analysis
 from verdict.services.deps import Deps
 from verdict.services.results import FINISHED, result_text
-from verdict.storage import jenkins as jenkins_repo
 from verdict.storage import jobs as jobs_repo
 from verdict.storage import results as results_repo
 from verdict.storage.jobs import NewJob
@@ -111,7 +110,7 @@ async def re_analyze(
     """A new job from a stored Jenkins job's request, with only the fields sent changed.
     Secrets were never stored: the server's settings supply them unless the body does."""
     async with deps.pool.acquire() as conn:
-        source = await jenkins_repo.source_job(conn, job_id)
+        source = await jobs_repo.get_job(conn, job_id)
     if source is None:
         raise NotFound(f"job {job_id} not found")
     if source["kind"] != "jenkins":
@@ -168,7 +167,7 @@ async def jenkins_notification(deps: Deps, data: dict[str, Any]) -> WebhookOutco
         body["jenkins_url"] = base
     job = prepare_job(AnalyzeRequest.model_validate(body), settings)
     async with deps.pool.acquire() as conn:
-        job_id, created = await jenkins_repo.create_webhook_job(conn, job)
+        job_id, created = await jobs_repo.create_webhook_job(conn, job)
     if created:
         await enqueue_analysis(deps.queue, settings, job_id, "jenkins")
     return WebhookOutcome(

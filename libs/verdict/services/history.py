@@ -20,6 +20,8 @@ from verdict.history.trend import failure_rate
 from verdict.services.deps import Deps
 from verdict.services.identity import Identity
 from verdict.storage import history as repo
+from verdict.storage import labels as labels_repo
+from verdict.storage import statistics as statistics_repo
 
 COMMENTS_LIMIT = 100
 
@@ -72,7 +74,7 @@ async def test_history(
     window: int,
 ) -> dict[str, Any]:
     async with deps.pool.acquire() as conn:
-        row = await repo.test_history(
+        row = await statistics_repo.test_history(
             conn,
             test_name,
             job_name,
@@ -166,7 +168,7 @@ async def classify(deps: Deps, identity: Identity, body: ClassifyTestRequest) ->
     it is the AI's (created_by "ai") and stays hidden until the job's analysis is saved."""
     body.check_rules()
     async with deps.pool.acquire() as conn:
-        label_id = await repo.add_label(
+        label_id = await labels_repo.add_label(
             conn,
             body.job_id,
             test_name=body.test_name.strip(),
@@ -200,6 +202,6 @@ async def classifications(
             empty = {"has_more": False, "next_cursor": None, "prev_cursor": None}
             return {"classifications": [], "pagination": empty}
     async with deps.pool.acquire() as conn:
-        rows = await repo.list_primary_labels(conn, where, page)
+        rows = await labels_repo.list_primary_labels(conn, where, page)
     rows, info = cursor.page(rows, page, _label_key)
     return {"classifications": [jsonable(r) for r in rows], "pagination": info}

@@ -20,7 +20,7 @@ from verdict import progress as progress_events
 from verdict.errors import NotFound, ValidationFailed
 from verdict.logging import get_logger
 from verdict.services.deps import Deps
-from verdict.storage import jenkins as jenkins_repo
+from verdict.storage import jobs as jobs_repo
 
 log = get_logger(__name__)
 
@@ -35,7 +35,7 @@ UNAVAILABLE = b'event: error\ndata: {"detail": "progress unavailable"}\n\n'
 
 async def _state(deps: Deps, job_id: uuid.UUID) -> Any:
     async with deps.pool.acquire() as conn:
-        return await jenkins_repo.progress_state(conn, job_id)
+        return await jobs_repo.job_state(conn, job_id)
 
 
 async def open_stream(deps: Deps, job_id: uuid.UUID, after: str) -> AsyncIterator[bytes]:

@@ -124,7 +124,7 @@ async def dashboard(deps: Deps, page: cursor.PageRequest) -> Dashboard:
 async def delete_result(deps: Deps, identity: Identity, job_id: uuid.UUID) -> None:
     identity.require_admin()
     async with deps.pool.acquire() as conn:
-        deleted = await results_repo.delete_job(conn, job_id)
+        deleted = await jobs_repo.delete_job(conn, job_id)
     if not deleted:
         raise NotFound(f"job {job_id} not found")
 
@@ -142,7 +142,7 @@ async def delete_results(deps: Deps, identity: Identity, job_ids: list[str]) -> 
             except ValueError:
                 failed.append({"job_id": raw, "reason": "not found"})
                 continue
-            if await results_repo.delete_job(conn, job_id):
+            if await jobs_repo.delete_job(conn, job_id):
                 deleted.append(raw)
             else:
                 failed.append({"job_id": raw, "reason": "not found"})
@@ -153,5 +153,5 @@ async def delete_results(deps: Deps, identity: Identity, job_ids: list[str]) -> 
 
 async def ai_configs(deps: Deps) -> list[dict[str, str]]:
     async with deps.pool.acquire() as conn:
-        rows = await results_repo.ai_configs(conn)
+        rows = await jobs_repo.ai_configs(conn)
     return [{"ai_provider": r["ai_provider"], "ai_model": r["ai_model"]} for r in rows]

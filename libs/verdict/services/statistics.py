@@ -18,7 +18,7 @@ from verdict.history.flakiness import is_flaky
 from verdict.history.trend import WINDOW_DAYS, failure_rate, recent_trend
 from verdict.services.caches import HeldStats
 from verdict.services.deps import Deps
-from verdict.storage import history as repo
+from verdict.storage import statistics as repo
 
 MOST_COMMON = 10
 

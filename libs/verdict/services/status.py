@@ -29,7 +29,7 @@ from verdict.contracts.envelope import capabilities
 from verdict.heartbeat import queue_workers
 from verdict.queue import Worker
 from verdict.services.deps import Deps
-from verdict.storage.metrics import job_counts
+from verdict.storage.jobs import job_counts
 from verdict.storage.pool import ping
 
 PROBE_TIMEOUT_S = 2.0

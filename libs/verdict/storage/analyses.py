@@ -1,7 +1,10 @@
-"""Saving an analysis: group rows, history rows, totals and the result, in one transaction.
+"""Analyses and failures: one row per (job, scope, signature) group with its
+classification, one history row per failing test, per-build totals and flaky outcomes.
 
-Re-running a job rewrites the same rows (delete, then insert), so every handler
-is idempotent.
+An analysis is saved in one transaction with the job's result (jobs.complete). Re-running
+a job rewrites the same rows (delete, then insert), so every handler is idempotent.
+Storage knows the pipeline's groups only by the shape below (StoredGroup): it imports
+nothing above it.
 """
 
 from __future__ import annotations
@@ -9,12 +12,61 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from verdict.analysis.model import Group
-from verdict.storage.history import reveal_labels_for_job
-from verdict.storage.jobs import notify_done
+import asyncpg
+
+from verdict.storage import inputs, jobs
+from verdict.storage.inputs import CompressedOutput
+from verdict.storage.labels import reveal_labels_for_job
 from verdict.storage.pool import Conn
+
+__all__ = ["CompressedOutput", "RunTotals", "StoredGroup", "save_completed"]
+
+
+class StoredFailure(Protocol):
+    @property
+    def test_name(self) -> str: ...
+    @property
+    def classname(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def child_job_name(self) -> str: ...
+    @property
+    def child_build_number(self) -> int: ...
+    @property
+    def error(self) -> str: ...
+
+
+class StoredAnalysis(Protocol):
+    classification: str
+    details: str
+    evidence: str
+    confidence: float
+    source: str
+    provider: str
+    model: str
+    rule_id: str
+    code_fix: dict[str, Any] | None
+    product_bug_report: dict[str, Any] | None
+    provenance: dict[str, Any]
+    peer_debate: dict[str, Any] | None
+    input_tokens: int
+    output_tokens: int
+
+
+class StoredGroup(Protocol):
+    """A signature group as the analysis pipeline hands it over."""
+
+    @property
+    def signature(self) -> str: ...
+    @property
+    def failures(self) -> Sequence[StoredFailure]: ...
+    @property
+    def analysis(self) -> StoredAnalysis | None: ...
+    @property
+    def representative(self) -> StoredFailure: ...
 
 
 @dataclass(frozen=True)
@@ -27,21 +79,6 @@ class RunTotals:
     skipped: int = 0
     flaky: int = 0
 
-
-@dataclass(frozen=True)
-class CompressedOutput:
-    """A large job output (enriched XML), zlib-compressed by its producer."""
-
-    name: str
-    size_bytes: int
-    payload: bytes
-
-
-upsert_output = """
-insert into job_outputs (job_id, name, size_bytes, payload) values ($1, $2, $3, $4)
-on conflict (job_id, name) do update
-   set size_bytes = excluded.size_bytes, payload = excluded.payload, created_at = now()
-"""
 
 clear_job_rows = [
     "delete from failures where job_id = $1",
@@ -65,25 +102,9 @@ insert into test_runs (job_id, job_name, build_number, child_job_name, child_bui
 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 """
 
-finish_completed = """
-update jobs
-   set status = 'completed', phase = 'saving', summary = $2, result = $3, failure_count = $4,
-       lease_until = null, completed_at = now(), updated_at = now(),
-       progress_log = progress_log || jsonb_build_array(
-           jsonb_build_object('phase', 'saving', 'timestamp', extract(epoch from now())))
- where id = $1
-"""
-
-# PRODUCT BUG groups go to the jira_enricher first: the job stays running, in the
-# enriching_jira phase, under a lease the reconciler watches.
-hand_to_jira = """
-update jobs
-   set phase = 'enriching_jira', summary = $2, result = $3, failure_count = $4,
-       lease_until = now() + make_interval(secs => $5), updated_at = now(),
-       progress_log = progress_log || jsonb_build_array(
-           jsonb_build_object('phase', 'enriching_jira', 'timestamp', extract(epoch from now())))
- where id = $1
-"""
+# PRODUCT BUG and CODE ISSUE groups may go to the jira_enricher first: the job stays
+# running in this phase, under a lease the reconciler watches.
+JIRA_PHASE = "enriching_jira"
 
 _FAILURE_COLUMNS = [
     "job_id",
@@ -107,7 +128,7 @@ async def save_completed(
     *,
     job_name: str,
     build_number: int,
-    groups: list[Group],
+    groups: Sequence[StoredGroup],
     result: dict[str, Any],
     summary: str,
     totals: list[RunTotals],
@@ -119,10 +140,7 @@ async def save_completed(
     async with conn.transaction():
         for sql in clear_job_rows:
             await conn.execute(sql, job_id)
-        for output in outputs:
-            await conn.execute(
-                upsert_output, job_id, output.name, output.size_bytes, output.payload
-            )
+        await inputs.save_outputs(conn, job_id, outputs)
         records = []
         failure_count = 0
         for group in groups:
@@ -200,10 +218,75 @@ async def save_completed(
             )
         # AI-authored history labels of this job become visible with its analysis.
         await reveal_labels_for_job(conn, job_id)
-        if jira_lease_s is not None:
-            await conn.execute(
-                hand_to_jira, job_id, summary, result, failure_count, float(jira_lease_s)
-            )
-            return
-        await conn.execute(finish_completed, job_id, summary, result, failure_count)
-        await notify_done(conn, job_id)
+        await jobs.complete(
+            conn,
+            job_id,
+            summary=summary,
+            result=result,
+            failure_count=failure_count,
+            hand_on_to=JIRA_PHASE if jira_lease_s is not None else None,
+            lease_s=jira_lease_s or 0.0,
+        )
+
+
+# --- after the analysis: the jira_enricher's matches, webhook events ---------------------
+
+update_bug_report = """
+update analyses set product_bug_report = $3 where job_id = $1 and signature = $2
+"""
+update_code_fix = """
+update analyses set code_fix = $3 where job_id = $1 and signature = $2
+"""
+
+
+async def save_enrichment(
+    conn: Conn,
+    job_id: uuid.UUID,
+    result: dict[str, Any],
+    bug_reports: dict[str, dict[str, Any]],
+    code_fixes: dict[str, dict[str, Any]],
+    outputs: Sequence[CompressedOutput],
+) -> None:
+    """Write the matches into the group rows, the result and the enriched XML; complete."""
+    async with conn.transaction():
+        for signature, report in bug_reports.items():
+            await conn.execute(update_bug_report, job_id, signature, report)
+        for signature, fix in code_fixes.items():
+            await conn.execute(update_code_fix, job_id, signature, fix)
+        await inputs.save_outputs(conn, job_id, outputs)
+        await jobs.complete_handed_on(conn, job_id, JIRA_PHASE, result)
+
+
+async def give_up_enrichment(conn: Conn, job_id: uuid.UUID, error: str) -> None:
+    """Complete the analysis without matches when enrichment keeps crashing."""
+    async with conn.transaction():
+        await jobs.complete_handed_on(conn, job_id, JIRA_PHASE, {"jira_error": error}, merge=True)
+
+
+select_identities = """
+select test_name, classname, name from failures where job_id = $1 and classname || name <> ''
+"""
+
+
+async def junit_identities(conn: Conn, job_id: uuid.UUID) -> dict[str, tuple[str, str]]:
+    """test_name -> (classname, name) for a JUnit job, to re-enrich its XML exactly."""
+    rows = await conn.fetch(select_identities, job_id)
+    return {r["test_name"]: (r["classname"], r["name"]) for r in rows}
+
+
+select_groups = """
+select a.signature, a.classification, a.source, a.child_job_name, a.child_build_number,
+       coalesce(array_agg(f.test_name order by f.id) filter (where f.id is not null), '{}')
+           as tests
+  from analyses a
+  left join failures f on f.analysis_id = a.id
+ where a.job_id = $1
+ group by a.id
+ order by a.id
+"""
+
+
+async def job_groups(conn: Conn, job_id: uuid.UUID) -> list[asyncpg.Record]:
+    """Each group of the job with its tests (for failure.classified events)."""
+    rows: list[asyncpg.Record] = await conn.fetch(select_groups, job_id)
+    return rows

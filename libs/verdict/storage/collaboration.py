@@ -13,6 +13,7 @@ from typing import Any
 import asyncpg
 
 from verdict.history.cursor import PageRequest
+from verdict.storage import jobs
 from verdict.storage.pool import Conn
 
 _failure_match = """
@@ -21,17 +22,20 @@ _failure_match = """
    and ($4::integer = 0 or f.child_build_number = $4)
 """
 
-# The signature is copied from the stored failure in the same statement, so a comment
-# racing an override or a delete either finds the failure or is a clean 404.
+# One insert for every comment. A person's comment copies its failure's signature in the
+# same statement, so a comment racing an override or a delete either finds the failure or
+# is a clean 404 (no row). A comment that links a created issue brings its signature ($7).
 insert_comment = (
     """
 insert into comments (job_id, test_name, child_job_name, child_build_number, comment,
                       error_signature, username)
-select $1, $2, $3, $4, $5, f.error_signature, $6
-"""
+select $1, $2, $3, $4, $5, coalesce($7::text, f.error_signature), $6
+  from (select 1) one
+  left join lateral (select f.error_signature"""
     + _failure_match
     + """
- order by f.child_build_number limit 1
+ order by f.child_build_number limit 1) f on true
+ where $7::text is not null or f.error_signature is not null
 returning id
 """
 )
@@ -46,12 +50,30 @@ async def add_comment(
     child_build_number: int,
     comment: str,
     username: str,
+    error_signature: str | None = None,
 ) -> int | None:
-    """The new comment's id; None when the job has no such failure."""
+    """The new comment's id; None when the job has no such failure (and no signature
+    was given)."""
     comment_id: int | None = await conn.fetchval(
-        insert_comment, job_id, test_name, child_job_name, child_build_number, comment, username
+        insert_comment,
+        job_id,
+        test_name,
+        child_job_name,
+        child_build_number,
+        comment,
+        username,
+        error_signature,
     )
     return comment_id
+
+
+select_comment_texts = "select id, comment from comments where job_id = $1 order by id"
+
+
+async def comment_texts(conn: Conn, job_id: uuid.UUID) -> list[asyncpg.Record]:
+    """Every comment's id and text, oldest first (to find the issues they link)."""
+    rows: list[asyncpg.Record] = await conn.fetch(select_comment_texts, job_id)
+    return rows
 
 
 delete_any_comment = "delete from comments where id = $1 and job_id = $2 returning id"
@@ -189,8 +211,6 @@ select 'primary', t, $3, $4, $5, 'User override', $6, $1, $7, $8, true
   from unnest($2::text[]) as t
 """
 
-update_result = "update jobs set result = $2, updated_at = now() where id = $1"
-
 
 async def override_classification(
     conn: Conn,
@@ -238,7 +258,7 @@ async def override_classification(
         result = job["result"]
         if isinstance(result, dict):
             patch_result(result, set(group), classification, child_job_name, child_build_number)
-            await conn.execute(update_result, job_id, result)
+            await jobs.replace_result(conn, job_id, result)
     return signature, group
 
 

@@ -1,18 +1,25 @@
-"""Jobs: the row that owns every analysis, its input, its lease and its result."""
+"""Jobs: the row that owns every analysis. Every write to `jobs` is in this module.
+
+A job's life: created pending (with its input, see inputs.py) → claimed by a worker under
+a lease (running, renewed while work runs) → for a Jenkins build still running, `waiting`
+until its next poll → completed (its result saved, see analyses.py), or handed to the
+jira_enricher first (phase enriching_jira), or failed. Every finish notifies
+`verdict_job_done` in its transaction, so waiters wake only after the rows are visible.
+"""
 
 from __future__ import annotations
 
 import uuid
-import zlib
 from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 
-from verdict.errors import NotFound
+from verdict.storage import inputs
 from verdict.storage.pool import Conn
 
 UNFINISHED = ("pending", "waiting", "running")
+DONE_CHANNEL = "verdict_job_done"
 
 
 @dataclass(frozen=True)
@@ -26,29 +33,27 @@ class NewJob:
     jenkins_url: str = ""
     ai_provider: str = ""
     ai_model: str = ""
-    secrets: bytes | None = None  # encrypted request credentials, see job_secrets
+    secrets: bytes | None = None  # encrypted request credentials, see inputs.save_secrets
 
 
+# A webhook-triggered build is one job however often Jenkins notifies (a unique index
+# on (job_name, build_number) where triggered_by = 'webhook'); an API job never conflicts.
 insert_job = """
 insert into jobs (id, kind, request_params, job_name, build_number, jenkins_url,
-                  ai_provider, ai_model)
-values ($1, $2, $3, $4, $5, $6, $7, $8)
+                  ai_provider, ai_model, triggered_by)
+values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+on conflict (job_name, build_number) where triggered_by = 'webhook' do nothing
+returning id
 """
-insert_input = """
-insert into job_inputs (job_id, content_type, size_bytes, payload) values ($1, $2, $3, $4)
+select_webhook_job = """
+select id from jobs where job_name = $1 and build_number = $2 and triggered_by = 'webhook'
 """
 
 
-def compress(payload: bytes) -> bytes:
-    # Level 1: reports compress ~10x at disk speed; higher levels cost seconds on 50 MB.
-    return zlib.compress(payload, 1)
-
-
-async def create_job(conn: Conn, job: NewJob) -> uuid.UUID:
-    """Write the job and its input in one transaction. The caller enqueues after commit."""
+async def _create(conn: Conn, job: NewJob, triggered_by: str) -> tuple[uuid.UUID, bool]:
     job_id = uuid.uuid4()
     async with conn.transaction():
-        await conn.execute(
+        created = await conn.fetchval(
             insert_job,
             job_id,
             job.kind,
@@ -58,34 +63,78 @@ async def create_job(conn: Conn, job: NewJob) -> uuid.UUID:
             job.jenkins_url,
             job.ai_provider,
             job.ai_model,
+            triggered_by,
         )
-        await conn.execute(
-            insert_input, job_id, job.content_type, len(job.payload), compress(job.payload)
-        )
+        if created is None:
+            existing: uuid.UUID = await conn.fetchval(
+                select_webhook_job, job.job_name, job.build_number
+            )
+            return existing, False
+        await inputs.insert_input(conn, job_id, job.content_type, job.payload)
         if job.secrets:
-            await save_secrets(conn, job_id, job.secrets)
+            await inputs.save_secrets(conn, job_id, job.secrets)
+    return job_id, True
+
+
+async def create_job(conn: Conn, job: NewJob) -> uuid.UUID:
+    """Write the job and its input in one transaction. The caller enqueues after commit."""
+    job_id, _ = await _create(conn, job, "api")
     return job_id
 
 
+async def create_webhook_job(conn: Conn, job: NewJob) -> tuple[uuid.UUID, bool]:
+    """(job id, created). A build already queued by a webhook returns its job, not a new one."""
+    return await _create(conn, job, "webhook")
+
+
+# One claim for every worker. A job is taken when it is pending, when its lease expired
+# (its worker died), or when it is waiting for Jenkins and this is its scheduled poll
+# ($5, the poll token = `attempts` when it went waiting). `$6` names a hand-off phase
+# instead (enriching_jira): the job is taken over from the worker that handed it on.
 claim_job = """
 update jobs
    set status = 'running',
-       phase = $3,
-       progress_log = progress_log || jsonb_build_array(
-           jsonb_build_object('phase', $3::text, 'timestamp', extract(epoch from now()))),
+       phase = coalesce($3::text, phase),
+       progress_log = case when $3::text is null then progress_log
+           else progress_log || jsonb_build_array(
+               jsonb_build_object('phase', $3::text, 'timestamp', extract(epoch from now())))
+           end,
        attempts = attempts + 1,
        lease_until = now() + make_interval(secs => $2),
        analysis_started_at = coalesce(analysis_started_at, now()),
        updated_at = now()
  where id = $1
-   and (status = 'pending' or (status in ('running', 'waiting') and lease_until < now()))
-returning id, kind, request_params, job_name, build_number, attempts
+   and ($4::text is null or kind = $4::text)
+   and case when $6::text is not null then status = 'running' and phase = $6::text
+            else status = 'pending'
+                 or (status in ('running', 'waiting') and lease_until < now())
+                 or (status = 'waiting' and attempts = $5::integer) end
+returning id, kind, request_params, job_name, build_number, jenkins_url, attempts, result,
+          extract(epoch from now() - analysis_started_at)::float8 as waited_s
 """
 
 
-async def claim(conn: Conn, job_id: uuid.UUID, lease_s: float, phase: str) -> asyncpg.Record | None:
-    """Take the job if nobody holds a live lease on it. None: done, or someone else has it."""
-    row: asyncpg.Record | None = await conn.fetchrow(claim_job, job_id, float(lease_s), phase)
+async def claim(
+    conn: Conn,
+    job_id: uuid.UUID,
+    lease_s: float,
+    phase: str | None = None,
+    *,
+    kind: str | None = None,
+    poll_token: int | None = None,
+    handed_off: str | None = None,
+) -> asyncpg.Record | None:
+    """Take the job if nobody holds a live lease on it (see claim_job); `phase` is
+    recorded as it is taken. None: done, or someone else has it."""
+    row: asyncpg.Record | None = await conn.fetchrow(
+        claim_job,
+        job_id,
+        float(lease_s),
+        phase,
+        kind,
+        poll_token if poll_token is not None else -1,
+        handed_off,
+    )
     return row
 
 
@@ -99,12 +148,10 @@ async def renew_lease(conn: Conn, job_id: uuid.UUID, lease_s: float) -> None:
     await conn.execute(extend_lease, job_id, float(lease_s))
 
 
-set_phase = """
-update jobs
-   set phase = $2,
-       progress_log = progress_log || jsonb_build_array(
-           jsonb_build_object('phase', $2::text, 'timestamp', extract(epoch from now()))),
-       updated_at = now()
+_log_phase = """progress_log || jsonb_build_array(
+           jsonb_build_object('phase', {p}::text, 'timestamp', extract(epoch from now())))"""
+set_phase = f"""
+update jobs set phase = $2, progress_log = {_log_phase.format(p="$2")}, updated_at = now()
  where id = $1
 """
 
@@ -113,22 +160,47 @@ async def record_phase(conn: Conn, job_id: uuid.UUID, phase: str) -> None:
     await conn.execute(set_phase, job_id, phase)
 
 
-select_input = "select content_type, payload from job_inputs where job_id = $1"
+to_waiting = """
+update jobs
+   set status = 'waiting',
+       lease_until = now() + make_interval(secs => $2),
+       progress_log = case when phase = 'waiting_for_jenkins' then progress_log
+           else progress_log || jsonb_build_array(jsonb_build_object(
+               'phase', 'waiting_for_jenkins', 'timestamp', extract(epoch from now()))) end,
+       phase = 'waiting_for_jenkins',
+       updated_at = now()
+ where id = $1 and status = 'running'
+returning attempts
+"""
 
 
-async def load_stored_input(conn: Conn, job_id: uuid.UUID) -> tuple[str, bytes]:
-    """The input as stored: (content type, zlib-compressed payload)."""
-    row = await conn.fetchrow(select_input, job_id)
-    if row is None:
-        raise NotFound(f"job {job_id} has no stored input")
-    return row["content_type"], row["payload"]
+async def wait(conn: Conn, job_id: uuid.UUID, lease_s: float) -> int | None:
+    """Put a claimed job to sleep until its next poll; returns its poll token."""
+    token: int | None = await conn.fetchval(to_waiting, job_id, float(lease_s))
+    return token
 
 
-async def load_input(conn: Conn, job_id: uuid.UUID) -> tuple[str, bytes]:
-    row = await conn.fetchrow(select_input, job_id)
-    if row is None:
-        raise NotFound(f"job {job_id} has no stored input")
-    return row["content_type"], zlib.decompress(row["payload"])
+set_build_url = "update jobs set jenkins_url = $2, updated_at = now() where id = $1"
+
+
+async def record_build_url(conn: Conn, job_id: uuid.UUID, url: str) -> None:
+    await conn.execute(set_build_url, job_id, url)
+
+
+release_job = """
+update jobs set status = 'pending', lease_until = null, updated_at = now()
+ where id = $1 and status = 'running'
+"""
+
+
+async def release(conn: Conn, job_id: uuid.UUID) -> None:
+    """Give a job back after a crash-like error, so its retry can claim it at once."""
+    await conn.execute(release_job, job_id)
+
+
+async def notify_done(conn: Conn, job_id: uuid.UUID) -> None:
+    # Delivered on commit: listeners never see a job "done" before its rows are.
+    await conn.execute(f"select pg_notify('{DONE_CHANNEL}', $1)", str(job_id))
 
 
 finish_failed = """
@@ -147,10 +219,84 @@ async def mark_failed(conn: Conn, job_id: uuid.UUID, error: str, code: str) -> N
         await notify_done(conn, job_id)
 
 
-async def notify_done(conn: Conn, job_id: uuid.UUID) -> None:
-    # Delivered on commit: listeners never see a job "done" before its rows are.
-    await conn.execute("select pg_notify('verdict_job_done', $1)", str(job_id))
+_saving = _log_phase.format(p="'saving'")
+finish_completed = f"""
+update jobs
+   set status = 'completed', phase = 'saving', summary = $2, result = $3, failure_count = $4,
+       lease_until = null, completed_at = now(), updated_at = now(), progress_log = {_saving}
+ where id = $1
+"""
+# A saved analysis goes on to the jira_enricher: the job stays running, in phase $5, under
+# a lease the reconciler watches.
+hand_on = f"""
+update jobs
+   set phase = $5, summary = $2, result = $3, failure_count = $4,
+       lease_until = now() + make_interval(secs => $6), updated_at = now(),
+       progress_log = {_log_phase.format(p="$5")}
+ where id = $1
+"""
+finish_handed_on = f"""
+update jobs
+   set status = 'completed', phase = 'saving', result = $2, lease_until = null,
+       completed_at = now(), updated_at = now(), progress_log = {_saving}
+ where id = $1 and status = 'running' and phase = $3
+"""
+give_up_handed_on = """
+update jobs
+   set status = 'completed', phase = 'saving', lease_until = null, completed_at = now(),
+       updated_at = now(), result = result || $2::jsonb
+ where id = $1 and status = 'running' and phase = $3
+"""
 
+
+async def complete(
+    conn: Conn,
+    job_id: uuid.UUID,
+    *,
+    summary: str,
+    result: dict[str, Any],
+    failure_count: int,
+    hand_on_to: str | None = None,
+    lease_s: float = 0.0,
+) -> None:
+    """Complete the job with its result, or (`hand_on_to`, a phase) keep it running for
+    the next worker under a lease. Call inside the transaction that saved its rows."""
+    if hand_on_to is not None:
+        await conn.execute(
+            hand_on, job_id, summary, result, failure_count, hand_on_to, float(lease_s)
+        )
+        return
+    await conn.execute(finish_completed, job_id, summary, result, failure_count)
+    await notify_done(conn, job_id)
+
+
+async def complete_handed_on(
+    conn: Conn, job_id: uuid.UUID, phase: str, result: dict[str, Any], *, merge: bool = False
+) -> None:
+    """Complete a job handed on in `phase`: with this result, or (`merge`) the stored one
+    with these keys added. Call inside the transaction that saved its rows."""
+    await conn.execute(finish_handed_on if not merge else give_up_handed_on, job_id, result, phase)
+    await notify_done(conn, job_id)
+
+
+update_result = "update jobs set result = $2, updated_at = now() where id = $1"
+
+
+async def replace_result(conn: Conn, job_id: uuid.UUID, result: dict[str, Any]) -> None:
+    await conn.execute(update_result, job_id, result)
+
+
+# Comments, reviews, failures, analyses, classifications, totals and inputs all go with
+# the job (ON DELETE CASCADE); AI usage rows stay, detached, for cost reporting.
+delete_job_row = "delete from jobs where id = $1 returning id"
+
+
+async def delete_job(conn: Conn, job_id: uuid.UUID) -> bool:
+    deleted = await conn.fetchval(delete_job_row, job_id)
+    return deleted is not None
+
+
+# --- reads ------------------------------------------------------------------------------
 
 select_job = """
 select id, kind, status, phase, progress_log, request_params, job_name, build_number,
@@ -161,7 +307,21 @@ select id, kind, status, phase, progress_log, request_params, job_name, build_nu
 
 
 async def get_job(conn: Conn, job_id: uuid.UUID) -> asyncpg.Record | None:
+    """The whole row, its request and its stored result."""
     row: asyncpg.Record | None = await conn.fetchrow(select_job, job_id)
+    return row
+
+
+select_state = """
+select id, kind, status, phase, attempts, job_name, build_number, summary, failure_count,
+       error, error_code
+  from jobs where id = $1
+"""
+
+
+async def job_state(conn: Conn, job_id: uuid.UUID) -> asyncpg.Record | None:
+    """Where the job is, without its request or result (cheap enough to ask often)."""
+    row: asyncpg.Record | None = await conn.fetchrow(select_state, job_id)
     return row
 
 
@@ -198,33 +358,21 @@ async def stale_jobs(conn: Conn, grace_s: float, limit: int = 500) -> list[async
     return rows
 
 
-release_job = """
-update jobs set status = 'pending', lease_until = null, updated_at = now()
- where id = $1 and status = 'running'
+select_job_counts = "select status, count(*) as n from jobs group by status"
+
+
+async def job_counts(conn: Conn) -> dict[str, int]:
+    """Jobs by status, for /metrics."""
+    return {row["status"]: row["n"] for row in await conn.fetch(select_job_counts)}
+
+
+select_ai_configs = """
+select distinct ai_provider, ai_model from jobs
+ where status = 'completed' and ai_provider <> ''
+ order by ai_provider, ai_model
 """
 
 
-async def release(conn: Conn, job_id: uuid.UUID) -> None:
-    """Give a job back after a crash-like error, so its retry can claim it at once."""
-    await conn.execute(release_job, job_id)
-
-
-upsert_secrets = """
-insert into job_secrets (job_id, payload) values ($1, $2)
-on conflict (job_id) do update set payload = excluded.payload
-"""
-select_secrets = "select payload from job_secrets where job_id = $1"
-delete_secrets = "delete from job_secrets where job_id = $1"
-
-
-async def save_secrets(conn: Conn, job_id: uuid.UUID, payload: bytes) -> None:
-    await conn.execute(upsert_secrets, job_id, payload)
-
-
-async def load_secrets(conn: Conn, job_id: uuid.UUID) -> bytes | None:
-    payload: bytes | None = await conn.fetchval(select_secrets, job_id)
-    return payload
-
-
-async def forget_secrets(conn: Conn, job_id: uuid.UUID) -> None:
-    await conn.execute(delete_secrets, job_id)
+async def ai_configs(conn: Conn) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await conn.fetch(select_ai_configs)
+    return rows

@@ -13,10 +13,11 @@ from collections.abc import Awaitable, Callable
 import asyncpg
 
 from verdict.logging import get_logger
+from verdict.storage.jobs import DONE_CHANNEL
 
 log = get_logger(__name__)
 
-CHANNEL = "verdict_job_done"
+CHANNEL = DONE_CHANNEL
 
 
 class JobWaiter:

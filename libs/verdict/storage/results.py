@@ -1,4 +1,6 @@
-"""Reading stored results fast, the dashboard, deleting a job, and /ai-configs."""
+"""Reading stored results fast: one composed result, the dashboard, review status.
+
+Read models over jobs and their rows; every write to a job is in jobs.py."""
 
 from __future__ import annotations
 
@@ -177,25 +179,3 @@ select j.failure_count as total_failures,
 async def review_status(conn: Conn, job_id: uuid.UUID) -> asyncpg.Record | None:
     row: asyncpg.Record | None = await conn.fetchrow(select_review_status, job_id)
     return row
-
-
-# Comments, reviews, failures, analyses, classifications, totals and inputs all go with
-# the job (ON DELETE CASCADE); AI usage rows stay, detached, for cost reporting.
-delete_job_row = "delete from jobs where id = $1 returning id"
-
-
-async def delete_job(conn: Conn, job_id: uuid.UUID) -> bool:
-    deleted = await conn.fetchval(delete_job_row, job_id)
-    return deleted is not None
-
-
-select_ai_configs = """
-select distinct ai_provider, ai_model from jobs
- where status = 'completed' and ai_provider <> ''
- order by ai_provider, ai_model
-"""
-
-
-async def ai_configs(conn: Conn) -> list[asyncpg.Record]:
-    rows: list[asyncpg.Record] = await conn.fetch(select_ai_configs)
-    return rows

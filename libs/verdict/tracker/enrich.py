@@ -10,7 +10,7 @@ from verdict.integrations.github import parse_issue_url
 from verdict.integrations.jira import JiraError
 from verdict.jira_match.jql import jql_string
 from verdict.logging import get_logger
-from verdict.storage import tracker as repo
+from verdict.storage import collaboration as collaboration_repo
 from verdict.tracker.issues import Deps, github, jira
 
 log = get_logger(__name__)
@@ -23,7 +23,7 @@ async def enrich(deps: Deps, params: dict[str, Any], secrets: dict[str, str]) ->
     """{"enrichments": {comment_id: [{type, key, status}]}}; lookups that fail are left out."""
     s = deps.settings
     async with deps.pool.acquire() as conn:
-        rows = await repo.job_comments(conn, uuid.UUID(params["job_id"]))
+        rows = await collaboration_repo.comment_texts(conn, uuid.UUID(params["job_id"]))
     mentions: dict[str, list[tuple[str, str, Any]]] = {}
     for row in rows:
         text = str(row["comment"])

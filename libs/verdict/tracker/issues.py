@@ -21,7 +21,8 @@ from verdict.integrations.jira import IssueDraft, JiraAPI, JiraError, JiraUnauth
 from verdict.jira_match.jql import build_jql
 from verdict.logging import get_logger
 from verdict.settings import Settings
-from verdict.storage import tracker as repo
+from verdict.storage import collaboration as collaboration_repo
+from verdict.storage import jobs as jobs_repo
 from verdict.tracker import content
 from verdict.tracker.ai_content import write_issue
 from verdict.tracker.failures import find_failure
@@ -68,7 +69,7 @@ def jira(deps: Deps, token: str, email: str) -> JiraAPI:
 async def _failure(deps: Deps, params: dict[str, Any]) -> tuple[dict[str, Any], content.Context]:
     job_id = uuid.UUID(params["job_id"])
     async with deps.pool.acquire() as conn:
-        row = await repo.get_job(conn, job_id)
+        row = await jobs_repo.get_job(conn, job_id)
     if row is None:
         raise NotFound(f"job {job_id} not found")
     child, build = params.get("child_job_name", ""), int(params.get("child_build_number", 0))
@@ -159,7 +160,7 @@ async def _link_comment(
     if not username:
         return 0
     async with deps.pool.acquire() as conn:
-        return await repo.add_issue_comment(
+        comment_id = await collaboration_repo.add_comment(
             conn,
             uuid.UUID(params["job_id"]),
             test_name=params["test_name"],
@@ -169,6 +170,8 @@ async def _link_comment(
             error_signature=str(failure.get("error_signature") or ""),
             username=username,
         )
+    assert comment_id is not None  # a given signature needs no stored failure
+    return comment_id
 
 
 async def create_github(deps: Deps, params: dict[str, Any], secrets: dict[str, str]) -> Any:

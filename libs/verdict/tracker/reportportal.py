@@ -27,7 +27,7 @@ from verdict.integrations.reportportal import (
     ReportPortalAPI,
     ReportPortalError,
 )
-from verdict.storage import tracker as repo
+from verdict.storage import jobs as jobs_repo
 from verdict.tracker.content import analysis_of
 from verdict.tracker.failures import all_failures, iter_failures
 from verdict.tracker.issues import Deps
@@ -78,7 +78,7 @@ async def push(deps: Deps, params: dict[str, Any], secrets: dict[str, str]) -> A
     s = deps.settings
     job_id = uuid.UUID(params["job_id"])
     async with deps.pool.acquire() as conn:
-        row = await repo.get_job(conn, job_id)
+        row = await jobs_repo.get_job(conn, job_id)
     if row is None:
         raise NotFound(f"job {job_id} not found")
     out = ReportPortalPushResult(pushed=0)

@@ -233,7 +233,7 @@ async def test_classify_rules_and_visibility(client, pg, builds):
     ).json()
     assert hidden["total"] == 0
 
-    from verdict.storage.history import reveal_labels_for_job
+    from verdict.storage.labels import reveal_labels_for_job
 
     async with pg.acquire() as conn:
         await reveal_labels_for_job(conn, builds[4])
