@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install services run migrate test lint format bench chaos clean
+.PHONY: install services browser run migrate test lint format bench chaos screenshots clean
 
 install: $(STAMP)
 
@@ -25,8 +25,12 @@ migrate: services
 run: services
 	$(VENV)/bin/verdict dev
 
+# Debian's chromium for the browser tests and the screenshots (installed when missing).
+browser:
+	@bash deploy/browser.sh
+
 # pytest exits 5 when it collected no test: that fails here, as any non-zero exit does.
-test: services
+test: services browser
 	$(PY) -m pytest
 
 lint: install
@@ -47,6 +51,10 @@ bench: services
 # CHAOS_ARGS="--only redis" runs the scenarios whose name contains "redis".
 chaos: install
 	$(PY) -m tests.chaos.run $(CHAOS_ARGS)
+
+# PNGs of every web page, on seeded data, into docs/screenshots/ (the README shows two).
+screenshots: services browser
+	$(PY) tests/browser/screenshots.py docs/screenshots
 
 clean:
 	$(PY) deploy/devstack.py stop || true

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from services.gateway import pages
 from services.gateway.keys import DEPS, SETTINGS
 from services.gateway.middlewares import request_context
 from services.gateway.routes import (
@@ -38,7 +39,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
 
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(
-        middlewares=[request_context, *MIDDLEWARES],
+        middlewares=[request_context, *pages.OUTER, *MIDDLEWARES, *pages.INNER],
         client_max_size=settings.max_body_mb * 1024 * 1024,
     )
     app[SETTINGS] = settings
@@ -60,6 +61,7 @@ def create_app(settings: Settings) -> web.Application:
         metrics.routes,
     ):
         app.add_routes(table)
+    pages.setup(app)
     return app
 
 

@@ -56,6 +56,8 @@ SCOPE_TABLE: list[tuple[frozenset[str], re.Pattern[str], str]] = [
     (frozenset({"GET"}), re.compile(r"^/metrics$"), PUBLIC),
     (_ANY, re.compile(r"^/(openapi\.json|docs(/.*)?)$"), PUBLIC),
     (_ANY, re.compile(r"^/api/auth/(login|logout|me)$"), PUBLIC),
+    # The web UI's login page and assets (its pages read with their JSON twins' scopes).
+    (_ANY, re.compile(r"^/(login|logout|static/.+)$"), PUBLIC),
     # Inbound webhooks authenticate with their own shared secret.
     (frozenset({"POST"}), re.compile(r"^/webhooks/jenkins$"), PUBLIC),
     # The rule tester only reads: matching pasted text changes nothing.
@@ -78,6 +80,18 @@ SCOPE_TABLE: list[tuple[frozenset[str], re.Pattern[str], str]] = [
         "history:write",
     ),
     (_WRITE, re.compile(r"^/history/classif(y|ications)(/.*)?$"), "history:write"),
+    # The pages' forms, with the scopes of the REST operations they perform.
+    (
+        frozenset({"POST"}),
+        re.compile(
+            r"^/ui/results/[^/]+/(reviewed|comments|override|preview|create"
+            r"|push-reportportal)$"
+        ),
+        "history:write",
+    ),
+    (frozenset({"POST"}), re.compile(r"^/ui/results/[^/]+/re-analyze$"), "analysis:write"),
+    (frozenset({"POST"}), re.compile(r"^/ui/rules/test$"), "analysis:read"),
+    (_ANY, re.compile(r"^/(ui/)?admin(/.*)?$"), "admin"),
     (_ANY, re.compile(r"^/api/user/tokens$"), "history:write"),
     (
         frozenset({"POST"}),
@@ -115,7 +129,8 @@ def _as_response(request: web.Request, exc: Exception) -> web.Response:
 
 @web.middleware
 async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
-    if request.path.startswith("/docs/static/"):
+    # Fixed public assets (the API docs' and the pages'): no identity, no rate limit.
+    if request.path.startswith(("/docs/static/", "/static/")):
         return await handler(request)
     settings = request.app[SETTINGS]
     scope = required_scope(request.method, request.path)
