@@ -1,5 +1,7 @@
-"""`verdict <service>`: one command for every process of the system.
+"""`verdict <command>`: one command for every process of the system, and the pipeline client.
 
+verdict analyze         upload JUnit reports from a pipeline and report the verdict
+verdict completion      print a bash/zsh completion script
 verdict migrate         create the database if missing and apply migrations
 verdict gateway         the HTTP API
 verdict analyzer        the analyze-queue worker
@@ -7,72 +9,103 @@ verdict jira-enricher   the jira-queue worker
 verdict tracker         the tracker-queue worker
 verdict dev             all four at once, logs prefixed (what `make run` starts)
 verdict health [NAME]   exit 0 if NAME (gateway, the default, or a worker) is alive
+
+The server's modules (aiohttp, asyncpg, arq, settings) are imported only by the
+commands that run a process: `verdict analyze` starts with the standard library alone.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from arq.worker import Worker
+from verdict.client.cli import add_commands as add_client_commands
 
-from verdict.logging import configure_logging, get_logger
-from verdict.settings import Settings
-from verdict.storage.migrate import migrate
-from verdict.storage.pool import ensure_database
+if TYPE_CHECKING:
+    from verdict.settings import Settings
 
-log = get_logger("verdict.cli")
+SERVICES = {
+    "migrate": "create the database if missing and apply migrations",
+    "gateway": "the HTTP API",
+    "analyzer": "the analyze-queue worker",
+    "jira-enricher": "the jira-queue worker",
+    "tracker": "the tracker-queue worker",
+    "dev": "all four at once, logs prefixed (what `make run` starts)",
+    "health": "exit 0 if NAME (gateway, the default, or a worker) is alive",
+}
 
 
 async def prepare_database(settings: Settings) -> None:
+    from verdict.logging import get_logger
+    from verdict.storage.migrate import migrate
+    from verdict.storage.pool import ensure_database
+
     await ensure_database(settings.database_url)
     applied = await migrate(settings.database_url)
-    log.info("database ready", applied=applied)
+    get_logger("verdict.cli").info("database ready", applied=applied)
 
 
 def _run_worker(options: Callable[[Settings], dict[str, Any]], settings: Settings) -> None:
+    import asyncio
+
+    from arq.worker import Worker
+
     asyncio.run(prepare_database(settings))
     # arq's Worker.run() drives its own event loop and installs signal handlers.
     Worker(**options(settings)).run()
 
 
-def main(argv: list[str] | None = None) -> None:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="verdict", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument(
-        "service",
-        choices=["migrate", "gateway", "analyzer", "jira-enricher", "tracker", "dev", "health"],
-    )
-    parser.add_argument("target", nargs="?", default="gateway", help="for health: what to check")
-    args = parser.parse_args(argv)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    add_client_commands(commands)
+    for name, help_text in SERVICES.items():
+        command = commands.add_parser(name, help=help_text, description=help_text)
+        if name == "health":
+            command.add_argument(
+                "target",
+                nargs="?",
+                default="gateway",
+                metavar="NAME",
+                help="what to check: gateway (default), analyzer, jira-enricher, tracker",
+            )
+    return parser
+
+
+def run_service(service: str, parser: argparse.ArgumentParser, target: str = "gateway") -> None:
+    import asyncio
+
+    from verdict.logging import configure_logging
+    from verdict.settings import Settings
+
     settings = Settings()
-    if args.service == "health":
+    if service == "health":
         from services.health_probe import TARGETS, probe
 
-        if args.target not in TARGETS:
+        if target not in TARGETS:
             parser.error(f"health checks one of {', '.join(TARGETS)}")
-        raise SystemExit(probe(settings, args.target))
-    configure_logging(settings, service=args.service)
+        raise SystemExit(probe(settings, target))
+    configure_logging(settings, service=service)
 
-    if args.service == "migrate":
+    if service == "migrate":
         asyncio.run(prepare_database(settings))
-    elif args.service == "gateway":
+    elif service == "gateway":
         from services.gateway.app import run
 
         asyncio.run(prepare_database(settings))
         run(settings)
-    elif args.service == "analyzer":
+    elif service == "analyzer":
         from services.analyzer.worker import worker_options
 
         _run_worker(worker_options, settings)
-    elif args.service == "jira-enricher":
+    elif service == "jira-enricher":
         from services.jira_enricher.worker import worker_options as jira_options
 
         _run_worker(jira_options, settings)
-    elif args.service == "tracker":
+    elif service == "tracker":
         from services.tracker.worker import worker_options as tracker_options
 
         _run_worker(tracker_options, settings)
@@ -80,6 +113,15 @@ def main(argv: list[str] | None = None) -> None:
         from services.devstack import run_all
 
         raise SystemExit(run_all(settings))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    client_command = getattr(args, "client_command", None)
+    if client_command is not None:
+        raise SystemExit(client_command(args, parser))
+    run_service(args.command, parser, getattr(args, "target", "gateway"))
 
 
 if __name__ == "__main__":
