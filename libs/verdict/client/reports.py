@@ -148,13 +148,13 @@ class Report:
             raise ReportError(f"{path}: no root element in its first {PROLOG_LIMIT} bytes")
         return cls(path, size, encoding, root_name(text[start:]))
 
-    def chunks(self) -> Iterator[str]:
-        """The document from its root element to its end, in chunks of about 1 MiB."""
+    def chunks(self, size: int = CHUNK_BYTES) -> Iterator[str]:
+        """The document from its root element to its end, read `size` bytes at a time."""
         decoder = codecs.getincrementaldecoder(self.encoding)(errors="replace")
         pending: str | None = ""  # the text read while still looking for the root
         with self.path.open("rb") as handle:
             while True:
-                raw = handle.read(CHUNK_BYTES)
+                raw = handle.read(size)
                 text = decoder.decode(raw, final=not raw)
                 if pending is not None:
                     pending += text
@@ -182,13 +182,13 @@ def open_all(paths: list[Path]) -> list[Report]:
     return reports
 
 
-def document(reports: list[Report]) -> Iterator[str]:
+def document(reports: list[Report], chunk_bytes: int = CHUNK_BYTES) -> Iterator[str]:
     """The text to send: one file as it is, several inside one <testsuites>."""
     if len(reports) == 1:
-        yield from reports[0].chunks()
+        yield from reports[0].chunks(chunk_bytes)
         return
     yield "<testsuites>\n"
     for report in reports:
-        yield from report.chunks()
+        yield from report.chunks(chunk_bytes)
         yield "\n"
     yield "</testsuites>\n"
