@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-CHUNK_BYTES = 1 << 20
+CHUNK_BYTES = 256 * 1024
 # The prolog (before the root element) may be at most this long, as the server requires.
 PROLOG_LIMIT = 1 << 20
 MERGE_ROOTS = frozenset({"testsuites", "testsuite"})
