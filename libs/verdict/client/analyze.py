@@ -177,7 +177,7 @@ class Run:
     ) -> bool:
         """True once `done` (or an error event) was read; False when the stream ended."""
         while True:
-            _check_deadline(deadline, job=True)
+            _check_deadline(deadline)
             line = response.readline()
             if not line:
                 return False
@@ -202,7 +202,7 @@ class Run:
             if phase and phase != self.display.phase:
                 self.display.event("phase", {"phase": phase})
             self.display.waiting()
-            _check_deadline(deadline, job=True)
+            _check_deadline(deadline)
             time.sleep(delay)
             delay = min(delay * 1.5, POLL_MAX_S)
 
@@ -213,7 +213,7 @@ class Run:
             status, envelope = self.transport.request("GET", f"/results/{job_id}", ok=(200, 202))
             if status == 200:
                 return envelope if isinstance(envelope, dict) else {}
-            _check_deadline(deadline, job=True)
+            _check_deadline(deadline)
             time.sleep(delay)
             delay = min(delay * 1.5, POLL_MAX_S)
 
@@ -299,7 +299,7 @@ class Run:
         return code
 
 
-def _check_deadline(deadline: float | None, *, job: bool) -> None:
+def _check_deadline(deadline: float | None) -> None:
     if deadline is not None and time.monotonic() > deadline:
         raise Failed(outcome.UNAVAILABLE, "the analysis did not finish within --timeout")
 

@@ -101,7 +101,9 @@ class Seen:
 class Fault:
     method: str
     path_prefix: str
-    action: str  # "503", "429" (answer instead of forwarding) or "lose" (forward, answer 504)
+    # A status ("503", "429", "404": answered instead of forwarding), "lose" (forward, then
+    # answer 504), or "cut" (forward an event stream, drop the connection after one event).
+    action: str
     retry_after: str = "1"
 
 
@@ -146,7 +148,7 @@ class Proxy:
         seen = Seen(request.method, request.path_qs, dict(request.headers), body, time.monotonic())
         self.seen.append(seen)
         fault = self._fault(request)
-        if fault is not None and fault.action != "lose":
+        if fault is not None and fault.action.isdigit():
             return web.json_response(
                 {"error": "unavailable", "error_code": fault.action, "detail": "scripted fault"},
                 status=int(fault.action),
@@ -162,15 +164,22 @@ class Proxy:
             request.method, self.upstream + request.path_qs, data=body, headers=headers
         ) as upstream:
             seen.upstream_headers = dict(upstream.headers)
-            if fault is not None:  # the work was done upstream; its answer is lost on the way
+            if fault is not None and fault.action == "lose":  # done upstream, answer lost
                 await upstream.read()
                 return web.json_response({"detail": "gateway timeout"}, status=504)
             if "event-stream" in upstream.headers.get("Content-Type", ""):
                 response = web.StreamResponse(status=upstream.status)
                 response.headers["Content-Type"] = upstream.headers["Content-Type"]
                 await response.prepare(request)
-                async for chunk in upstream.content.iter_any():
-                    await response.write(chunk)
+                previous = b""
+                async for line in upstream.content:
+                    await response.write(line)
+                    ends_event = line == b"\n" and previous.startswith(b"data:")
+                    previous = line
+                    if fault is not None and fault.action == "cut" and ends_event:
+                        assert request.transport is not None
+                        request.transport.close()  # mid-stream, as a proxy's idle timeout does
+                        return response
                 await response.write_eof()
                 return response
             passed = {

@@ -289,3 +289,38 @@ async def test_a_lost_answer_is_retried_and_analysed_once(proxy: Proxy, analyzer
     assert second.upstream_headers.get("Idempotent-Replayed") == "true"
     assert await pg.fetchval("select count(*) from jobs") == 1
     assert json.loads(done.stdout)["job_id"] == str(await pg.fetchval("select id from jobs"))
+
+
+async def test_a_cut_stream_resumes_after_the_last_event(proxy: Proxy, analyzer, tmp_path):
+    proxy.faults = [Fault("GET", "/results/", "cut")]
+    (tmp_path / "r.xml").write_text(REPORT)
+    done = await run_verdict("r.xml", "--server", proxy.url, cwd=tmp_path)
+    assert done.code == 0, done.stderr
+    first, second = [
+        s for s in proxy.requests("GET", "/results/") if s.path_qs.endswith("/progress")
+    ][:2]
+    assert "Last-Event-ID" not in first.headers
+    assert second.headers["Last-Event-ID"]  # the id of the one event read before the cut
+    # No event shown twice: the server resumed after it.
+    phases = [line for line in done.stderr.splitlines() if "phase analyzing" in line]
+    assert len(phases) == 1
+    assert "analysis completed" in done.stderr
+
+
+async def test_without_a_progress_stream_it_polls(proxy: Proxy, analyzer, tmp_path):
+    proxy.faults = [Fault("GET", "/results/", "404")]
+    (tmp_path / "r.xml").write_text(REPORT)
+    done = await run_verdict("r.xml", "--server", proxy.url, "--json", cwd=tmp_path)
+    assert done.code == 0, done.stderr
+    assert json.loads(done.stdout)["status"] == "completed"
+    polls = [s for s in proxy.requests("GET", "/results/") if not s.path_qs.endswith("/progress")]
+    assert len(polls) >= 2  # polled until the job was done, then read the result
+
+
+async def test_an_analysis_that_does_not_finish_in_time_exits_4(gateway, tmp_path, pg):
+    # No analyzer runs: the job stays queued.
+    (tmp_path / "r.xml").write_text(REPORT)
+    done = await run_verdict("r.xml", "--server", gateway, "--timeout", "2", cwd=tmp_path)
+    assert done.code == 4
+    assert "did not finish within --timeout" in done.stderr
+    assert await pg.fetchval("select status from jobs") == "pending"
