@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     ai_provider: str = "builtin"
     ai_model: str = ""
     junit_max_output_bytes: int = Field(default=65536, ge=0)
+    # Below this calibrated confidence an analysis carries needs_review: true.
+    review_below: float = Field(default=0.6, ge=0, le=1)
+    # "all": every unanswered group goes to the configured AI; "low-confidence": only
+    # groups whose builtin answer is below review_below do.
+    ai_mode: Literal["all", "low-confidence"] = "all"
 
     # AI providers (used when a request or VERDICT_AI_PROVIDER names one).
     openai_base_url: str = "https://api.openai.com/v1"

@@ -39,6 +39,7 @@ from verdict.triage.providers import (
     make_provider,
     resolve_provider,
 )
+from verdict.triage.review import needs_review, wants_ai
 from verdict.triage.rules import build_ruleset
 from verdict.triage.workspace import prepare_repo_context
 from verdict.urlguard import check_url_allowed
@@ -170,7 +171,9 @@ class TriageEngine:
                         first.test_name,
                         rules=ruleset,
                     )
-                    if main is None:
+                    if main is None or not wants_ai(
+                        self.settings.ai_mode, verdict.confidence, self.settings.review_below
+                    ):
                         answers[sig] = _from_builtin(verdict)
                     else:
                         prompt = _prompt(
@@ -184,6 +187,10 @@ class TriageEngine:
 
                 await asyncio.gather(*(answer(sig) for sig in todo))
 
+        for analysis in answers.values():
+            analysis.needs_review = needs_review(
+                analysis.confidence, analysis.source, self.settings.review_below
+            )
         for sig, sig_groups in by_signature.items():
             for group in sig_groups:
                 group.analysis = answers[sig]

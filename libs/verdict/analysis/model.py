@@ -52,6 +52,7 @@ class GroupAnalysis:
     peer_debate: dict[str, Any] | None = None
     input_tokens: int = 0
     output_tokens: int = 0
+    needs_review: bool = False
 
 
 @dataclass

@@ -13,6 +13,7 @@ from verdict.contracts.results import (
     ProductBugReport,
 )
 from verdict.triage.builtin import CODE_ISSUE, PRODUCT_BUG
+from verdict.triage.review import review_note
 
 # How many names each failure's analysis.affected_tests lists (the total is beside it).
 MAX_AFFECTED_TESTS = 50
@@ -44,6 +45,7 @@ def analysis_detail(group: Group) -> AnalysisDetail:
         confidence=round(ga.confidence, 3),
         source=ga.source,
         provenance=ga.provenance,
+        needs_review=ga.needs_review,
     )
 
 
@@ -85,7 +87,8 @@ def summarize(groups: list[Group]) -> str:
     parts = ", ".join(f"{n} {label}" for label, n in counts.most_common())
     noun = "failure" if total == 1 else "failures"
     gnoun = "group" if len(groups) == 1 else "groups"
-    return f"{total} {noun} in {len(groups)} {gnoun}: {parts}"
+    review = sum(len(g.failures) for g in groups if g.analysis and g.analysis.needs_review)
+    return f"{total} {noun} in {len(groups)} {gnoun}: {parts}{review_note(review)}"
 
 
 def dump(model: Any) -> Any:

@@ -47,6 +47,8 @@ class AnalysisDetail(BaseModel):
     confidence: float = 0.0
     source: str = "builtin"
     provenance: dict[str, Any] = Field(default_factory=dict)
+    # Confidence below VERDICT_REVIEW_BELOW and no person answered: look at it.
+    needs_review: bool = False
 
 
 class FailureAnalysis(BaseModel):
