@@ -9,6 +9,7 @@ verdict jira-enricher   the jira-queue worker
 verdict tracker         the tracker-queue worker
 verdict dev             all four at once, logs prefixed (what `make run` starts)
 verdict health [NAME]   exit 0 if NAME (gateway, the default, or a worker) is alive
+verdict retrain         retrain the builtin classifier on human overrides (also nightly)
 
 The server's modules (aiohttp, asyncpg, arq, settings) are imported only by the
 commands that run a process: `verdict analyze` starts with the standard library alone.
@@ -33,6 +34,7 @@ SERVICES = {
     "tracker": "the tracker-queue worker",
     "dev": "all four at once, logs prefixed (what `make run` starts)",
     "health": "exit 0 if NAME (gateway, the default, or a worker) is alive",
+    "retrain": "retrain the builtin classifier on human overrides (also nightly)",
 }
 
 
@@ -54,6 +56,23 @@ def _run_worker(options: Callable[[Settings], dict[str, Any]], settings: Setting
     asyncio.run(prepare_database(settings))
     # arq's Worker.run() drives its own event loop and installs signal handlers.
     Worker(**options(settings)).run()
+
+
+async def _retrain(settings: Settings) -> None:
+    from verdict.services import triage_model
+    from verdict.services.deps import Deps
+    from verdict.storage.pool import create_pool
+
+    await prepare_database(settings)
+    pool = await create_pool(settings.database_url)
+    try:
+        report = await triage_model.retrain(Deps(settings, pool))
+    finally:
+        await pool.close()
+    print(
+        f"triage model {report.model_id}: trained on {report.trained_on} rows, "
+        f"{report.overrides} of them human overrides"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -105,6 +124,8 @@ def run_service(service: str, parser: argparse.ArgumentParser, target: str = "ga
         from services.jira_enricher.worker import worker_options as jira_options
 
         _run_worker(jira_options, settings)
+    elif service == "retrain":
+        asyncio.run(_retrain(settings))
     elif service == "tracker":
         from services.tracker.worker import worker_options as tracker_options
 

@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     # "all": every unanswered group goes to the configured AI; "low-confidence": only
     # groups whose builtin answer is below review_below do.
     ai_mode: Literal["all", "low-confidence"] = "all"
+    # Hour (UTC) of the analyzer's nightly retrain on human overrides; -1 turns it off.
+    retrain_hour: int = Field(default=3, ge=-1, le=23)
 
     # AI providers (used when a request or VERDICT_AI_PROVIDER names one).
     openai_base_url: str = "https://api.openai.com/v1"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
@@ -19,9 +20,12 @@ from verdict.logging import get_logger
 from verdict.progress import Progress
 from verdict.queue import ANALYZE_FAILURES, ANALYZE_JENKINS, enqueue_jira, redis_settings
 from verdict.reconcile import reconcile
+from verdict.services import triage_model
+from verdict.services.deps import Deps
 from verdict.settings import Settings
 from verdict.storage import jobs as jobs_repo
 from verdict.storage.pool import create_pool
+from verdict.triage.classifier import default_model
 from verdict.triage.providers import AiLimiter
 
 log = get_logger(__name__)
@@ -40,6 +44,8 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx["engine"] = TriageEngine(
         ctx["pg"], settings, ctx["http"], AiLimiter(settings.max_concurrent_ai_calls)
     )
+    # Train the shipped model now (about a second, off the loop), not in the first job.
+    await asyncio.to_thread(default_model)
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
@@ -121,6 +127,12 @@ async def reconcile_jobs(ctx: dict[str, Any]) -> int:
     return await reconcile(ctx["pg"], ctx["redis"], ctx["settings"])
 
 
+async def retrain_triage(ctx: dict[str, Any]) -> int:
+    """Nightly: the builtin classifier learns the day's human overrides."""
+    report = await triage_model.retrain(Deps(ctx["settings"], ctx["pg"]))
+    return report.model_id
+
+
 def worker_options(settings: Settings) -> dict[str, Any]:
     """Keyword arguments for arq.Worker; tests run the same options with burst=True."""
     every = settings.reconcile_interval_s
@@ -140,6 +152,20 @@ def worker_options(settings: Settings) -> dict[str, Any]:
             ),
         ],
         "cron_jobs": [
+            *(
+                [
+                    cron(
+                        retrain_triage,
+                        name="analyzer.retrain_triage",
+                        hour={settings.retrain_hour},
+                        minute={0},
+                        unique=True,
+                        timeout=600,
+                    )
+                ]
+                if settings.retrain_hour >= 0
+                else []
+            ),
             cron(
                 reconcile_jobs,
                 name="analyzer.reconcile",

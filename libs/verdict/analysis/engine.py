@@ -22,6 +22,7 @@ import asyncpg
 
 from verdict.analysis.model import Group, GroupAnalysis
 from verdict.logging import get_logger
+from verdict.services.triage_model import current_model
 from verdict.settings import Settings
 from verdict.storage import reuse as reuse_repo
 from verdict.storage import rules as rules_repo
@@ -39,6 +40,7 @@ from verdict.triage.providers import (
     make_provider,
     resolve_provider,
 )
+from verdict.triage.retrain import ModelCache
 from verdict.triage.review import needs_review, wants_ai
 from verdict.triage.rules import build_ruleset
 from verdict.triage.workspace import prepare_repo_context
@@ -112,6 +114,8 @@ class TriageEngine:
     settings: Settings
     http: aiohttp.ClientSession | None = None
     limiter: AiLimiter = field(default_factory=lambda: AiLimiter(4))
+    # The newest model retrained on human overrides (services/triage_model.py).
+    model_cache: ModelCache = field(default_factory=ModelCache)
 
     async def classify(
         self,
@@ -149,6 +153,7 @@ class TriageEngine:
                         usage_rows.append(
                             (row["provider"], row["model"], "analysis", 0, 0, 0.0, True)
                         )
+            model = await current_model(conn, self.model_cache)
             ruleset = build_ruleset(
                 [rules_repo.as_rule_dict(r) for r in await rules_repo.list_rules(conn)]
             )
@@ -170,6 +175,7 @@ class TriageEngine:
                         console,
                         first.test_name,
                         rules=ruleset,
+                        model=model,
                     )
                     if main is None or not wants_ai(
                         self.settings.ai_mode, verdict.confidence, self.settings.review_below

@@ -10,7 +10,7 @@ from verdict.storage.pool import Conn
 
 _COLUMNS = (
     "id, category, target, pattern, explanation, confidence, enabled, fix, severity, "
-    "ignore_case, examples, created_by, created_at, updated_at"
+    "ignore_case, examples, equal_groups, created_by, created_at, updated_at"
 )
 _RULE_FIELDS = (
     "id",
@@ -24,6 +24,7 @@ _RULE_FIELDS = (
     "severity",
     "ignore_case",
     "examples",
+    "equal_groups",
 )
 
 select_rules = f"select {_COLUMNS} from rules order by id"
@@ -31,13 +32,14 @@ select_rule = f"select {_COLUMNS} from rules where id = $1"
 
 upsert_rule = f"""
 insert into rules (id, category, target, pattern, explanation, confidence, enabled, fix,
-                   severity, ignore_case, examples, created_by)
-values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                   severity, ignore_case, examples, equal_groups, created_by)
+values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 on conflict (id) do update
    set category = excluded.category, target = excluded.target, pattern = excluded.pattern,
        explanation = excluded.explanation, confidence = excluded.confidence,
        enabled = excluded.enabled, fix = excluded.fix, severity = excluded.severity,
-       ignore_case = excluded.ignore_case, examples = excluded.examples, updated_at = now()
+       ignore_case = excluded.ignore_case, examples = excluded.examples,
+       equal_groups = excluded.equal_groups, updated_at = now()
 returning {_COLUMNS}, (xmax = 0) as inserted
 """
 
@@ -56,7 +58,8 @@ async def get_rule(conn: Conn, rule_id: str) -> asyncpg.Record | None:
 
 async def save_rule(conn: Conn, rule: dict[str, Any], created_by: str) -> asyncpg.Record:
     values = [rule[name] for name in _RULE_FIELDS]
-    values[-1] = list(values[-1])  # examples: a JSON array
+    values[-2] = list(values[-2])  # examples: a JSON array
+    values[-1] = list(values[-1])  # equal_groups: text[]
     row = await conn.fetchrow(upsert_rule, *values, created_by)
     assert row is not None  # an upsert always returns its row
     return row
@@ -68,4 +71,6 @@ async def remove_rule(conn: Conn, rule_id: str) -> bool:
 
 
 def as_rule_dict(row: asyncpg.Record) -> dict[str, Any]:
-    return {name: row[name] for name in _RULE_FIELDS}
+    rule = {name: row[name] for name in _RULE_FIELDS}
+    rule["equal_groups"] = tuple(rule["equal_groups"] or ())
+    return rule
