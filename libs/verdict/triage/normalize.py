@@ -10,6 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
+
+import re2
 
 from verdict.triage.meaning import protect, restore
 
@@ -28,12 +31,15 @@ _HEX_WORD = (re.compile(r"\b[a-f]{8,}\b", re.I), "<n>")
 
 # Run noise that has no digit to give it away, scrubbed first in messages and frames.
 _SEG = r"[^\s/\\'\"]+"
-_ROOTS: tuple[tuple[re.Pattern[str], str], ...] = (
+_RE2 = re2.Options()
+_RE2.log_errors = False
+_ROOTS: tuple[tuple[Any, str], ...] = (
     # CI workspace roots: they differ per agent and per concurrent build of one job
-    # (Jenkins `job@2`, GitLab `/builds/<runner>/<n>/`), never per cause.
+    # (Jenkins `job@2`, GitLab `/builds/<runner>/<n>/`), never per cause. RE2: the
+    # lazy path prefix costs Python's re a retry at every slash of every path.
     (
-        re.compile(
-            rf"(?:[A-Za-z]:)?(?:[/\\]{_SEG})*?[/\\](?:workspace|workspaces)[/\\]{_SEG}[/\\]"
+        re2.compile(
+            rf"(?i)(?:[A-Za-z]:)?(?:[/\\]{_SEG})*?[/\\](?:workspace|workspaces)[/\\]{_SEG}[/\\]"
             rf"|/home/runner/_?work/{_SEG}/{_SEG}/|/Users/runner/work/{_SEG}/{_SEG}/"
             rf"|/__w/{_SEG}/{_SEG}/|\b[A-Za-z]:\\a\\{_SEG}\\{_SEG}\\"
             rf"|/builds/(?:[A-Za-z0-9_-]{{8}}/\d+/)?{_SEG}/{_SEG}/"
@@ -41,7 +47,7 @@ _ROOTS: tuple[tuple[re.Pattern[str], str], ...] = (
             rf"|/var/lib/buildkite-agent/builds/{_SEG}/{_SEG}/{_SEG}/"
             rf"|/home/vsts/work/\d+/s/|\b[A-Za-z]:\\agent\\_work\\\d+\\s\\"
             rf"|/opt/buildagent/work/{_SEG}/|/drone/src/|/bitrise/src/",
-            re.I,
+            _RE2,
         ),
         "<ws>/",
     ),
@@ -156,8 +162,7 @@ def scrub(text: str) -> str:
     protocol, algorithm and type names) are kept: see meaning.py.
     """
     text = _PYTEST_E.sub("", _ANSI.sub("", text[:MAX_TEXT]))
-    for pattern, token in _ROOTS:
-        text = pattern.sub(token, text)
+    text = strip_run_names(text)
     text = protect(text)
     # Every scrubber but the temp-path one needs a digit; most frame names have none.
     scrubbers = _SCRUBBERS if _DIGIT.search(text) else (_TEMP, _HEX_WORD, _SCRUBBERS[-1])
@@ -182,11 +187,51 @@ _FRAME_NOISE: tuple[tuple[re.Pattern[str], str], ...] = (
 def scrub_frame(key: str) -> str:
     """Scrub a frame key (cached: the same code frames recur across failures)."""
     key = _ANSI.sub("", key)
-    for pattern, token in (*_ROOTS, next(i for i in _SCRUBBERS if i[1] == "<tmp>/")):
-        key = pattern.sub(token, key)
+    key = strip_run_names(key)
+    key = _TEMP[0].sub(_TEMP[1], key)
     for pattern, token in _FRAME_NOISE:
         key = pattern.sub(token, key)
     return key.strip()
+
+
+# A substring each _ROOTS pattern needs (lowercase): skip the regex when it is absent.
+_ROOT_HINTS = (
+    (
+        "workspace",
+        "/home/runner/",
+        "/users/runner/",
+        "/__w/",
+        ":\\a\\",
+        "/builds/",
+        "/home/travis/",
+        "/home/circleci/",
+        "buildkite",
+        "/home/vsts/",
+        "\\_work\\",
+        "/buildagent/",
+        "/drone/",
+        "/bitrise/",
+    ),
+    ("::h",),
+    ("tmp",),
+    ("-",),
+    ("seed",),
+)
+
+
+def strip_run_names(text: str) -> str:
+    """Workspace roots, digit-free temp names, pod names, seeds, symbol hashes → tokens."""
+    lowered = text.lower()
+    for (pattern, token), hints in zip(_ROOTS, _ROOT_HINTS, strict=True):
+        if any(hint in lowered for hint in hints):
+            text = pattern.sub(token, text)
+    return text
+
+
+def strip_roots(path: str) -> str:
+    """The path with its CI workspace root (per agent, per concurrent build) as <ws>."""
+    stripped: str = _ROOTS[0][0].sub("<ws>/", path)
+    return stripped
 
 
 def strip_ansi(text: str) -> str:
@@ -233,8 +278,12 @@ class Frame:
 
     @property
     def key(self) -> str:
-        """Machine-independent identity: the last path components plus the function."""
-        parts = re.split(r"[/\\]", self.file)
+        """Machine-independent identity: the last path components plus the function.
+
+        The CI workspace root goes first: in a shallow tree the job's directory
+        (`shop-ci@2`) would otherwise be one of the last components.
+        """
+        parts = re.split(r"[/\\]", strip_roots(self.file))
         return f"{'/'.join(parts[-3:])}:{self.function}"
 
 

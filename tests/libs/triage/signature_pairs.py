@@ -149,6 +149,12 @@ SAME: list[Pair] = [
     # Go
     ("go goroutine and args", "go", ("", _go(a=7, b=1)), ("", _go(a=9, b=33))),
     (
+        "go shallow tree, concurrent builds",
+        "go",
+        ("", _go(root="/var/lib/jenkins/workspace/shop-ci", pkg="x")),
+        ("", _go(root="/var/lib/jenkins/workspace/shop-ci@2", pkg="x")),
+    ),
+    (
         "go runner roots",
         "go",
         ("", _go(root="/home/runner/work/acme/acme")),
