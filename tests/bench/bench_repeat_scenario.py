@@ -51,7 +51,8 @@ def _noise(rng: random.Random, build: int) -> dict[str, str]:
     roots = [
         f"/var/lib/jenkins/workspace/shop-ci@{rng.randint(2, 4)}",
         f"/home/agent{agent}/workspace/shop-ci",
-        f"/builds/{''.join(rng.choices(LETTERS + LETTERS.upper(), k=8))}/{rng.randint(0, 3)}/acme/shop",
+        f"/builds/{''.join(rng.choices(LETTERS + LETTERS.upper(), k=8))}/"
+        f"{rng.randint(0, 3)}/acme/shop",
     ]
     return {
         "root": rng.choice(roots),
@@ -76,6 +77,7 @@ def _py(root: str, pkg: str, line: str) -> str:
     )
 
 
+SCRATCH = "ValueError: amount {n} rejected; scratch file {root}/out/{tmp}/charge.json"
 CAUSE_TEMPLATES: list[tuple[str, str]] = [
     ("AssertionError: expected 200, got 502 from http://127.0.0.1:{port}/api/orders", "py:v1"),
     ("AssertionError: expected 200, got 403 from http://127.0.0.1:{port}/api/orders", "py:v1"),
@@ -87,8 +89,8 @@ CAUSE_TEMPLATES: list[tuple[str, str]] = [
     ("{root}/src/app.ts({line},7): error TS2339: Cannot find module './cart'", ""),
     ("ERROR 1062 (23000): Duplicate entry '{n}' for key 'PRIMARY'", ""),
     ("ERROR 1452 (23000): Duplicate entry '{n}' for key 'PRIMARY'", ""),
-    ("ValueError: amount {n} rejected; scratch file {root}/out/{tmp}/charge.json", "py:services/v3"),
-    ("ValueError: amount {n} rejected; scratch file {root}/out/{tmp}/charge.json", "py:services/v4"),
+    (SCRATCH, "py:services/v3"),
+    (SCRATCH, "py:services/v4"),
     ("panic: runtime error: index out of range [{line}] with length 0", "go:sha1"),
     ("panic: runtime error: index out of range [{line}] with length 0", "go:sha256"),
     ("called `Result::unwrap()` on an `Err` value: ParseIntError (seed {seed})", "rust:int32"),
