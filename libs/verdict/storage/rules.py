@@ -57,7 +57,8 @@ async def get_rule(conn: Conn, rule_id: str) -> asyncpg.Record | None:
 
 
 async def save_rule(conn: Conn, rule: dict[str, Any], created_by: str) -> asyncpg.Record:
-    values = [rule[name] for name in _RULE_FIELDS]
+    # equal_groups came later than the other fields: absent means none.
+    values = [rule.get(name, ()) if name == "equal_groups" else rule[name] for name in _RULE_FIELDS]
     values[-2] = list(values[-2])  # examples: a JSON array
     values[-1] = list(values[-1])  # equal_groups: text[]
     row = await conn.fetchrow(upsert_rule, *values, created_by)
