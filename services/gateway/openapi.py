@@ -15,6 +15,8 @@ from typing import Any, Literal, TypeVar
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from verdict.contracts.identity import RunFields
+
 F = TypeVar("F", bound=Callable[..., Any])
 REF = "#/components/schemas/{model}"
 _ATTR = "__verdict_openapi__"
@@ -92,6 +94,9 @@ class ResultSummary(BaseModel):
     jenkins_url: str
     status: str
     created_at: str | None
+    run: RunFields | None = Field(
+        default=None, description="Verdict: the run identity fields set (absent when none)."
+    )
 
 
 class DashboardRow(BaseModel):
@@ -107,9 +112,31 @@ class DashboardRow(BaseModel):
     analysis_started_at: str | None
     reviewed_count: int
     comment_count: int
+    run: RunFields | None = Field(
+        default=None, description="Verdict: the run identity fields set (absent when none)."
+    )
 
 
-class DashboardQuery(BaseModel):
+class RunFilterQuery(BaseModel):
+    """Verdict's run identity filters (the fields POST /analyze-failures accepts)."""
+
+    job_name: str = Field(default="", description="Exact job name.")
+    build_number: int | None = Field(default=None, ge=0)
+    run_id: str = ""
+    branch: str = Field(default="", description="Exact branch.")
+    commit: str = Field(default="", description="A commit sha, or its first characters.")
+    pull_request: int | None = Field(default=None, ge=1)
+    ci: str = Field(
+        default="",
+        description="github-actions, gitlab, jenkins, buildkite, circleci, azure or other.",
+    )
+    label: list[str] = Field(
+        default_factory=list,
+        description="Repeatable: `key` (has the label), `key=value` or `key:value`.",
+    )
+
+
+class DashboardQuery(RunFilterQuery):
     limit: int = Field(default=500, ge=1, le=500)
     after: str | None = Field(default=None, description="X-Next-Cursor of the page before.")
     before: str | None = Field(default=None, description="X-Prev-Cursor of the page after.")
@@ -121,9 +148,8 @@ class CommentsQuery(BaseModel):
     before: str | None = None
 
 
-class FailuresQuery(BaseModel):
+class FailuresQuery(RunFilterQuery):
     search: str = ""
-    job_name: str = ""
     classification: str = ""
     limit: int = Field(default=50, ge=1, le=200)
     offset: int = Field(default=0, ge=0)
@@ -212,7 +238,7 @@ class AnalyzeQuery(BaseModel):
     wait: bool = Field(default=True, description="false: answer 202 at once with the job id.")
 
 
-class ResultsQuery(BaseModel):
+class ResultsQuery(RunFilterQuery):
     limit: int = Field(default=50, ge=1, le=100)
 
 

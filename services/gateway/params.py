@@ -5,7 +5,9 @@ from __future__ import annotations
 import uuid
 
 from aiohttp import web
+from pydantic import ValidationError
 
+from verdict.contracts.identity import RunFilter, RunIdentity
 from verdict.errors import BadRequest, NotFound, ValidationFailed
 from verdict.history import cursor
 
@@ -76,3 +78,38 @@ def page_request(request: web.Request, *, default: int, hi: int) -> cursor.PageR
 
 def wants_page(request: web.Request) -> bool:
     return any(request.query.get(k) for k in ("after", "before", "limit"))
+
+
+RUN_FILTERS = ("job_name", "build_number", "run_id", "branch", "commit", "pull_request", "ci")
+
+
+def run_filter(request: web.Request) -> RunFilter:
+    """The run identity filters of a query (`job_name`, `build_number`, `run_id`,
+    `branch`, `commit`, `pull_request`, `ci`, and `label` repeated as `key`, `key=value`
+    or `key:value`), validated as the request fields are: a bad one is a 422."""
+    given = {k: request.query[k] for k in RUN_FILTERS if request.query.get(k, "").strip()}
+    labels: dict[str, str | None] = {}
+    for raw in request.query.getall("label", []):
+        key, sep, value = raw.partition("=") if "=" in raw else raw.partition(":")
+        labels[key.strip()] = value.strip() if sep else None
+    try:
+        checked = RunIdentity.model_validate(
+            {**given, "labels": {k: v or "" for k, v in labels.items()}}
+        )
+    except ValidationError as exc:
+        readable = "; ".join(
+            f"query.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+            for e in exc.errors(include_url=False, include_input=False)
+        )
+        raise ValidationFailed(readable) from None
+    run = checked.identity()
+    return RunFilter(
+        job_name=run.job_name,
+        build_number=checked.build_number,
+        run_id=run.run_id,
+        branch=run.branch,
+        commit=run.commit,
+        pull_request=run.pull_request,
+        ci=run.ci,
+        labels=labels,
+    )

@@ -215,8 +215,14 @@ async def _analyse(
     build_url = info.url or claimed["jenkins_url"]
     async with pool.acquire() as conn:
         await jobs_repo.record_phase(conn, job_id, ANALYZING)
-        if info.url and info.url != claimed["jenkins_url"]:
-            await jobs_repo.record_build_url(conn, job_id, info.url)
+        await jobs_repo.record_build_identity(
+            conn,
+            job_id,
+            url=info.url,
+            commit=info.revision or "",
+            branch=info.branch or "",
+            pull_request=_change_id(info.parameters),
+        )
     await progress.phase(ANALYZING, status="running", build_result=info.result)
 
     if info.result in PASSING and not info.building and not params.get("force"):
@@ -349,3 +355,9 @@ def _child_result(
         failed_children=[_child_result(c, by_scope, groups) for c in scope.children],
         note="; ".join(scope.notes) or None,
     )
+
+
+def _change_id(parameters: dict[str, Any]) -> int | None:
+    """The pull request of a multibranch PR build (CHANGE_ID), when it is a number."""
+    value = str(parameters.get("CHANGE_ID") or "").strip()
+    return int(value) if value.isdigit() and 0 < int(value) < 2**31 else None

@@ -82,6 +82,9 @@ def prepare_job(body: AnalyzeRequest, settings: Settings) -> NewJob:
         job_name=body.job_name.strip("/"),
         build_number=body.build_number,
         jenkins_url=build_url(base, body.job_name, body.build_number),
+        # A Jenkins build's identity maps onto the run columns uploads fill (migration 0020).
+        ci="jenkins",
+        run_url=build_url(base, body.job_name, body.build_number),
         ai_provider=provider,
         ai_model=model,
         # The Jira and GitHub tokens also go where the jira_enricher reads them (encrypted).

@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from verdict.contracts.identity import RunIdentity
+
 RAW_XML_MAX_CHARS = 50_000_000
 
 
@@ -62,7 +64,9 @@ class BaseAnalysisRequest(BaseModel):
     force_fresh_analysis: bool = False
 
 
-class AnalyzeFailuresRequest(BaseAnalysisRequest):
+class AnalyzeFailuresRequest(BaseAnalysisRequest, RunIdentity):
+    """The contract's request plus the run identity fields (contracts/identity.py)."""
+
     failures: list[TestFailure] | None = None
     raw_xml: str | None = Field(default=None, max_length=RAW_XML_MAX_CHARS)
 

@@ -20,6 +20,7 @@ from verdict.analysis.inputs import JSON_FAILURES, JUNIT_XML, encode_failures
 from verdict.analysis.jenkins_request import prepare_job, rebuild_request
 from verdict.analysis.providers import check_ai_config, check_request_urls
 from verdict.analysis.secrets import seal
+from verdict.contracts.identity import IDENTITY_FIELDS
 from verdict.contracts.jenkins import AnalyzeRequest, GenericBuildHook, JenkinsNotification
 from verdict.contracts.requests import (
     SECRET_KEYS,
@@ -66,8 +67,10 @@ async def analyze_failures(deps: Deps, body: AnalyzeFailuresRequest, *, wait: bo
         content_type, payload = JUNIT_XML, await asyncio.to_thread(body.raw_xml.encode, "utf-8")
     else:
         content_type, payload = JSON_FAILURES, encode_failures(body.failures or [])
-    params = stored_request_params(body, exclude={"failures", "raw_xml"})
+    # The run identity goes into columns of its own (filters, history), not request_params.
+    params = stored_request_params(body, exclude={"failures", "raw_xml", *IDENTITY_FIELDS})
     params["ai_provider"], params["ai_model"] = provider, model
+    run = body.identity()
     job = NewJob(
         kind="failures",
         request_params=params,
@@ -76,6 +79,15 @@ async def analyze_failures(deps: Deps, body: AnalyzeFailuresRequest, *, wait: bo
         ai_provider=provider,
         ai_model=model,
         secrets=seal(settings, body.model_dump(include=set(SECRET_KEYS))),
+        job_name=run.job_name,
+        build_number=run.build_number,
+        run_id=run.run_id,
+        branch=run.branch,
+        commit=run.commit,
+        pull_request=run.pull_request,
+        run_url=run.run_url,
+        ci=run.ci,
+        labels=run.labels,
     )
     job_id = await _store_and_enqueue(deps, job)
     if not wait:

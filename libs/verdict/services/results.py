@@ -18,6 +18,7 @@ from typing import Any
 import asyncpg
 
 from verdict.contracts.envelope import capabilities, result_url, timestamp
+from verdict.contracts.identity import RunFilter
 from verdict.errors import NotFound
 from verdict.history import cursor
 from verdict.logging import get_logger
@@ -78,18 +79,24 @@ async def get_result(deps: Deps, job_id: uuid.UUID) -> CachedResult:
     return entry
 
 
-async def list_results(deps: Deps, limit: int) -> list[dict[str, Any]]:
+async def list_results(
+    deps: Deps, limit: int, flt: RunFilter | None = None
+) -> list[dict[str, Any]]:
+    """The newest jobs (those `flt` matches); a job with a run identity also has `run`."""
     async with deps.pool.acquire() as conn:
-        rows = await jobs_repo.list_recent(conn, limit)
-    return [
-        {
+        rows = await jobs_repo.list_recent(conn, limit, flt)
+    out = []
+    for row in rows:
+        item: dict[str, Any] = {
             "job_id": str(row["id"]),
             "jenkins_url": row["jenkins_url"] or "",
             "status": row["status"],
             "created_at": timestamp(row["created_at"]),
         }
-        for row in rows
-    ]
+        if row["run"]:
+            item["run"] = row["run"]
+        out.append(item)
+    return out
 
 
 @dataclass(frozen=True)
@@ -98,10 +105,16 @@ class Dashboard:
     pagination: dict[str, Any]
 
 
-async def dashboard(deps: Deps, page: cursor.PageRequest) -> Dashboard:
-    """The newest jobs; cursors page further. The first page is kept per limit and sent
-    again only while Postgres confirms, in one cheap query per request, that the rows it
-    is made of are still the newest and unchanged (results_repo.dashboard_version)."""
+async def dashboard(
+    deps: Deps, page: cursor.PageRequest, flt: RunFilter | None = None
+) -> Dashboard:
+    """The newest jobs (those `flt` matches); cursors page further. The unfiltered first
+    page is kept per limit and sent again only while Postgres confirms, in one cheap
+    query per request, that the rows it is made of are still the newest and unchanged
+    (results_repo.dashboard_version)."""
+    if flt:
+        async with deps.pool.acquire() as conn:
+            return _dashboard(await results_repo.dashboard(conn, page, flt), page)
     first_page = page.key is None
     kept = deps.caches.dashboards
     held = kept.get(page.limit) if first_page else None
@@ -115,6 +128,10 @@ async def dashboard(deps: Deps, page: cursor.PageRequest) -> Dashboard:
             found = await results_repo.dashboard(conn, page)
             if first_page:
                 kept.put(page.limit, found)
+    return _dashboard(found, page)
+
+
+def _dashboard(found: results_repo.DashboardPage, page: cursor.PageRequest) -> Dashboard:
     first = cursor.Key(found.first[0], str(found.first[1])) if found.first else None
     last = cursor.Key(found.last[0], str(found.last[1])) if found.last else None
     info = cursor.page_info(page, more=found.fetched > page.limit, first=first, last=last)

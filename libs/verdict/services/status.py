@@ -26,6 +26,7 @@ from typing import Any
 from redis.exceptions import RedisError
 
 from verdict.contracts.envelope import capabilities
+from verdict.contracts.identity import CI_SYSTEMS, IDENTITY_FIELDS
 from verdict.heartbeat import queue_workers
 from verdict.queue import Worker
 from verdict.services.deps import Deps
@@ -118,4 +119,10 @@ async def metrics_text(deps: Deps) -> str:
 
 
 def service_capabilities(deps: Deps) -> dict[str, Any]:
-    return capabilities(deps.settings).model_dump()
+    """The envelope's capabilities, plus what a pipeline client may rely on: the run
+    identity fields POST /analyze-failures stores (a server without `run_identity`
+    ignores them)."""
+    return {
+        **capabilities(deps.settings).model_dump(),
+        "run_identity": {"fields": sorted(IDENTITY_FIELDS), "ci": list(CI_SYSTEMS)},
+    }

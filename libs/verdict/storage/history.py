@@ -7,13 +7,15 @@ One test's record and a job's statistics are in statistics.py, labels in labels.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import asyncpg
 
+from verdict.contracts.identity import RunFilter
 from verdict.history.cursor import PageRequest
 from verdict.storage.pool import Conn
+from verdict.storage.run_identity import conditions
 
 # One row of /history/failures as the contract writes it (ids as text, timestamps as
 # "YYYY-MM-DD HH:MM:SS" UTC), built by Postgres so a page is never decoded in Python.
@@ -121,6 +123,8 @@ class FailureFilter:
     search: str = ""
     job_name: str = ""
     classification: str = ""
+    # The run identity of the failure's job (branch, commit, pull request, ci, labels...).
+    run: RunFilter = field(default_factory=RunFilter)
 
     def where(self, first: int = 1) -> tuple[list[str], list[object]]:
         """The filters other than `search`, with their arguments from `$first`."""
@@ -133,6 +137,14 @@ class FailureFilter:
             if value:
                 args.append(value)
                 clauses.append(_filters[name].format(p=f"${first + len(args) - 1}"))
+        if self.run:
+
+            def arg(value: object) -> str:
+                args.append(value)
+                return f"${first + len(args) - 1}"
+
+            on_job = " and ".join(conditions(self.run, "j", arg))
+            clauses.append(f"job_id in (select j.id from jobs j where {on_job})")
         return clauses, args
 
 

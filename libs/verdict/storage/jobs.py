@@ -10,13 +10,15 @@ jira_enricher first (phase enriching_jira), or failed. Every finish notifies
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
 
+from verdict.contracts.identity import RunFilter
 from verdict.storage import inputs
 from verdict.storage.pool import Conn
+from verdict.storage.run_identity import conditions, numbered, run_json
 
 UNFINISHED = ("pending", "waiting", "running")
 DONE_CHANNEL = "verdict_job_done"
@@ -34,14 +36,23 @@ class NewJob:
     ai_provider: str = ""
     ai_model: str = ""
     secrets: bytes | None = None  # encrypted request credentials, see inputs.save_secrets
+    # The rest of the run identity (migration 0020); job_name and build_number are above.
+    run_id: str = ""
+    branch: str = ""
+    commit: str = ""
+    pull_request: int | None = None
+    run_url: str = ""
+    ci: str = ""
+    labels: dict[str, str] = field(default_factory=dict)
 
 
 # A webhook-triggered build is one job however often Jenkins notifies (a unique index
 # on (job_name, build_number) where triggered_by = 'webhook'); an API job never conflicts.
 insert_job = """
 insert into jobs (id, kind, request_params, job_name, build_number, jenkins_url,
-                  ai_provider, ai_model, triggered_by)
-values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                  ai_provider, ai_model, triggered_by, run_id, branch, commit_sha,
+                  pull_request, run_url, ci, labels)
+values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
 on conflict (job_name, build_number) where triggered_by = 'webhook' do nothing
 returning id
 """
@@ -64,6 +75,13 @@ async def _create(conn: Conn, job: NewJob, triggered_by: str) -> tuple[uuid.UUID
             job.ai_provider,
             job.ai_model,
             triggered_by,
+            job.run_id,
+            job.branch,
+            job.commit,
+            job.pull_request,
+            job.run_url,
+            job.ci,
+            job.labels,
         )
         if created is None:
             existing: uuid.UUID = await conn.fetchval(
@@ -180,11 +198,24 @@ async def wait(conn: Conn, job_id: uuid.UUID, lease_s: float) -> int | None:
     return token
 
 
-set_build_url = "update jobs set jenkins_url = $2, updated_at = now() where id = $1"
+# What Jenkins says about the build it ran: its URL, commit, branch and pull request.
+# Empty values leave what the job already has.
+set_build_identity = """
+update jobs
+   set jenkins_url = coalesce(nullif($2, ''), jenkins_url),
+       run_url = coalesce(nullif($2, ''), run_url),
+       commit_sha = coalesce(nullif($3, ''), commit_sha),
+       branch = coalesce(nullif($4, ''), branch),
+       pull_request = coalesce($5, pull_request),
+       updated_at = now()
+ where id = $1
+"""
 
 
-async def record_build_url(conn: Conn, job_id: uuid.UUID, url: str) -> None:
-    await conn.execute(set_build_url, job_id, url)
+async def record_build_identity(
+    conn: Conn, job_id: uuid.UUID, *, url: str, commit: str, branch: str, pull_request: int | None
+) -> None:
+    await conn.execute(set_build_identity, job_id, url, commit, branch, pull_request)
 
 
 release_job = """
@@ -334,12 +365,18 @@ async def job_status(conn: Conn, job_id: uuid.UUID) -> str | None:
 
 
 select_recent = """
-select id, jenkins_url, status, created_at from jobs order by created_at desc, id limit $1
+select id, jenkins_url, status, created_at, {run} as run from jobs j {where}
+ order by created_at desc, id limit $1
 """
 
 
-async def list_recent(conn: Conn, limit: int) -> list[asyncpg.Record]:
-    rows: list[asyncpg.Record] = await conn.fetch(select_recent, limit)
+async def list_recent(conn: Conn, limit: int, flt: RunFilter | None = None) -> list[asyncpg.Record]:
+    """The newest jobs (those `flt` matches), with their `run` identity (a dict)."""
+    args: list[object] = [limit]
+    clauses = conditions(flt, "j", numbered(args)) if flt else []
+    where = "where " + " and ".join(clauses) if clauses else ""
+    sql = select_recent.format(run=run_json("j"), where=where)
+    rows: list[asyncpg.Record] = await conn.fetch(sql, *args)
     return rows
 
 

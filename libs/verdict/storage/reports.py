@@ -9,15 +9,17 @@ same first screen as a 50-failure one.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import asyncpg
 
+from verdict.contracts.identity import RunFilter
 from verdict.history.cursor import PageRequest
 from verdict.storage.history import like_pattern
 from verdict.storage.pool import Conn
+from verdict.storage.run_identity import conditions, numbered
 
 
 @dataclass(frozen=True)
@@ -28,15 +30,15 @@ class DashboardFilter:
     since: datetime | None = None
     until: datetime | None = None
     text: str = ""
+    # Exact run identity filters (branch, commit, pull request, ci, labels...).
+    run: RunFilter = field(default_factory=RunFilter)
 
     def where(self) -> tuple[str, list[object]]:
         """SQL conditions on `jobs j` and their arguments, numbered from $1."""
         clauses: list[str] = []
         args: list[object] = []
-
-        def arg(value: object) -> str:
-            args.append(value)
-            return f"${len(args)}"
+        arg = numbered(args)
+        clauses.extend(conditions(self.run, "j", arg))
 
         if self.job_name:
             clauses.append(f"j.job_name ilike {arg(like_pattern(self.job_name))}")
@@ -63,7 +65,8 @@ class DashboardFilter:
 _dashboard_columns = """
 j.id, j.kind, j.status, j.phase, j.job_name, j.build_number, j.jenkins_url, j.summary,
 j.error, j.failure_count, j.reviewed_count, j.comment_count, j.ai_provider, j.ai_model,
-j.created_at, j.analysis_started_at, j.completed_at
+j.created_at, j.analysis_started_at, j.completed_at, j.run_id, j.branch, j.commit_sha,
+j.pull_request, j.run_url, j.ci, j.labels
 """
 
 
@@ -127,7 +130,8 @@ select_report_job = """
 select j.id, j.kind, j.status, j.phase, j.job_name, j.build_number, j.jenkins_url,
        j.summary, j.error, j.ai_provider, j.ai_model, j.failure_count, j.reviewed_count,
        j.comment_count, j.created_at, j.analysis_started_at, j.completed_at,
-       j.request_params, j.progress_log,
+       j.request_params, j.progress_log, j.run_id, j.branch, j.commit_sha, j.pull_request,
+       j.run_url, j.ci, j.labels,
        -- Reading `result` at all reads the whole document (megabytes for a big report):
        -- only a job that went through Jira enrichment can carry jira_error.
        case when j.progress_log @> '[{"phase": "enriching_jira"}]'

@@ -10,8 +10,10 @@ from datetime import datetime
 
 import asyncpg
 
+from verdict.contracts.identity import RunFilter
 from verdict.history.cursor import PageRequest
 from verdict.storage.pool import Conn
+from verdict.storage.run_identity import conditions, numbered, run_json
 
 # The `result` object of GET /results/{job_id}, composed by Postgres and sent as text,
 # so a 200-failure result is never decoded and re-encoded in Python. It is also the
@@ -22,13 +24,17 @@ from verdict.storage.pool import Conn
 # $2 = the version the caller already holds, Postgres skips composing the result
 # (result_text and enriched_xml_z come back null) and the caller sends what it has.
 _result_version = "jobs.xmin::text || '/' || coalesce(o.xmin::text, '')"
+# A job with a run identity (migration 0020) also carries `run` (the fields set) and, like
+# a Jenkins job, `job_name` and `build_number`.
 select_result_text = f"""
 select jobs.id, kind, status, jenkins_url, jobs.created_at, completed_at,
        analysis_started_at, error, error_code, {_result_version} as version,
        case when {_result_version} = $2 then null else
-       (case when kind = 'jenkins'
+       (case when kind = 'jenkins' or job_name <> ''
              then jsonb_build_object('job_name', job_name, 'build_number', build_number)
              else '{{}}'::jsonb end
+        || case when {run_json("jobs")} = '{{}}' then '{{}}'::jsonb
+                else jsonb_build_object('run', {run_json("jobs")}) end
         || coalesce(result, jsonb_build_object('job_id', id::text))
         || jsonb_build_object('status', status, 'request_params', request_params,
                               'progress_log', progress_log)
@@ -66,13 +72,15 @@ _dashboard_row = (
     """
 format('{"job_id": "%s", "jenkins_url": %s, "status": %s, "created_at": %s, '
        '"completed_at": %s, "analysis_started_at": %s, "reviewed_count": %s, '
-       '"comment_count": %s%s}',
+       '"comment_count": %s%s%s}',
     j.id, to_json(coalesce(j.jenkins_url, '')), '"' || j.status || '"', {created}, {completed},
     {started},
     j.reviewed_count, j.comment_count,
+    case when {run} = '{}' then '' else ', "run": ' || {run}::text end,
     case when j.result is null then '' else concat(
         ', "job_name": ', to_json(j.job_name),
-        case when j.kind = 'jenkins' then ', "build_number": ' || j.build_number end,
+        case when j.kind = 'jenkins' or j.build_number > 0
+             then ', "build_number": ' || j.build_number end,
         ', "failure_count": ', j.failure_count,
         case when j.child_job_count <> 0 then ', "child_job_count": ' || j.child_job_count end,
         ', "summary": ' || to_json(nullif(coalesce(nullif(j.summary, ''),
@@ -82,6 +90,7 @@ format('{"job_id": "%s", "jenkins_url": %s, "status": %s, "created_at": %s, '
 """.replace("{created}", _ts.format("j.created_at"))
     .replace("{completed}", _ts.format("j.completed_at"))
     .replace("{started}", _ts.format("j.analysis_started_at"))
+    .replace("{run}", run_json("j"))
 )
 # One round trip: `fetched` rows in travel order (at most the page size + 1), the first
 # page-size of them as a JSON array in list order (newest first), and the cursor keys of
@@ -149,10 +158,16 @@ async def dashboard_version(conn: Conn, limit: int) -> str:
     return version
 
 
-async def dashboard(conn: Conn, request: PageRequest) -> DashboardPage:
-    """Newest jobs with review and comment counts, one page of `request.limit`."""
+async def dashboard(
+    conn: Conn, request: PageRequest, flt: RunFilter | None = None
+) -> DashboardPage:
+    """Newest jobs with review and comment counts, one page of `request.limit`; only
+    those `flt` matches when given."""
     key = request.key
-    if key is None:
+    if flt:
+        sql, args = _filtered_dashboard(request, flt)
+        row = await conn.fetchrow(sql, *args)
+    elif key is None:
         row = await conn.fetchrow(select_dashboard_first, request.limit)
     else:
         sql = select_dashboard_before if request.backwards else select_dashboard_after
@@ -166,6 +181,25 @@ async def dashboard(conn: Conn, request: PageRequest) -> DashboardPage:
         None if last is None else (last[0], last[1]),
         row["version"],
     )
+
+
+def _filtered_dashboard(request: PageRequest, flt: RunFilter) -> tuple[str, list[object]]:
+    """The SQL and arguments of a dashboard page of the jobs `flt` matches."""
+    args: list[object] = [request.limit]
+    clauses = conditions(flt, "j", numbered(args))
+    key, backwards = request.key, request.backwards
+    if key is not None:
+        args += [key.at, uuid.UUID(str(key.id))]
+        op = ">" if backwards else "<"
+        clauses.append(f"(j.created_at, j.id) {op} (${len(args) - 1}, ${len(args)})")
+    sql = _dashboard_page.format(
+        travel=_oldest if backwards else _newest,
+        where="where " + " and ".join(clauses),
+        row=_dashboard_row,
+        listing="desc" if backwards else "",
+        back="" if backwards else "desc",
+    )
+    return sql, args
 
 
 select_review_status = """

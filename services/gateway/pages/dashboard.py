@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
@@ -10,7 +11,8 @@ from services.gateway.keys import deps_of
 from services.gateway.pages.formats import CLASSIFICATIONS
 from services.gateway.pages.negotiate import negotiated
 from services.gateway.pages.render import render
-from services.gateway.params import page_request
+from services.gateway.params import page_request, run_filter
+from verdict.contracts.identity import CI_SYSTEMS
 from verdict.errors import ValidationFailed
 from verdict.services import reports
 from verdict.services.reports import DashboardFilter
@@ -44,6 +46,8 @@ def dashboard_filter(request: web.Request) -> DashboardFilter:
         since=_date(request, "from"),
         until=_date(request, "to", end=True),
         text=request.query.get("q", "").strip()[:200],
+        # The page's job name matches any part of the name (above); the rest are exact.
+        run=replace(run_filter(request), job_name=""),
     )
 
 
@@ -56,5 +60,5 @@ async def dashboard_page(request: web.Request, _: dict[str, str]) -> web.StreamR
     return await render(
         request,
         "dashboard.html",
-        {"view": view, "query": kept, "statuses": STATUSES},
+        {"view": view, "query": kept, "statuses": STATUSES, "ci_systems": CI_SYSTEMS},
     )

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from aiohttp import web
 
 from services.gateway.body import read_model
@@ -16,7 +18,7 @@ from services.gateway.openapi import (
     TestHistoryQuery,
     documented,
 )
-from services.gateway.params import int_query, page_request, uuid_query
+from services.gateway.params import int_query, page_request, run_filter, uuid_query
 from services.gateway.responses import raw_json_response
 from verdict.contracts.collaboration import Created
 from verdict.contracts.history import (
@@ -53,6 +55,8 @@ async def failures(request: web.Request) -> web.Response:
             search=request.query.get("search", ""),
             job_name=request.query.get("job_name", ""),
             classification=request.query.get("classification", ""),
+            # job_name is the failure's own column (above); the rest are its job's.
+            run=replace(run_filter(request), job_name=""),
         ),
         limit=int_query(request, "limit", 50, lo=1, hi=200),
         offset=int_query(request, "offset", 0, lo=0, hi=2**31 - 1),

@@ -16,7 +16,7 @@ from services.gateway.openapi import (
     ResultSummary,
     documented,
 )
-from services.gateway.params import int_query, page_request, parse_job_id
+from services.gateway.params import int_query, page_request, parse_job_id, run_filter
 from services.gateway.responses import encoded_response
 from verdict.contracts.results import BulkDeleteRequest, BulkDeleteResult, ResultDeleted
 from verdict.services import results
@@ -47,7 +47,8 @@ async def get_result(request: web.Request) -> web.Response:
 )
 async def list_results(request: web.Request) -> web.Response:
     limit = int_query(request, "limit", 50, lo=1, hi=100)
-    return web.json_response(await results.list_results(deps_of(request), limit))
+    found = await results.list_results(deps_of(request), limit, run_filter(request))
+    return web.json_response(found)
 
 
 @routes.get("/api/dashboard")
@@ -58,9 +59,10 @@ async def list_results(request: web.Request) -> web.Response:
     tags=TAGS,
 )
 async def dashboard(request: web.Request) -> web.Response:
-    """The 500 newest jobs; `after`/`before` cursors page further (X-Next-Cursor)."""
+    """The 500 newest jobs (those the run filters match); `after`/`before` cursors page
+    further (X-Next-Cursor)."""
     page = page_request(request, default=DASHBOARD_LIMIT, hi=DASHBOARD_LIMIT)
-    found = await results.dashboard(deps_of(request), page)
+    found = await results.dashboard(deps_of(request), page, run_filter(request))
     headers = {}
     if found.pagination["next_cursor"]:
         headers["X-Next-Cursor"] = found.pagination["next_cursor"]

@@ -60,7 +60,9 @@ async def test_capabilities(client):
         "server_jira_project_key": "",
         "reportportal": False,
         "reportportal_project": "",
+        "run_identity": body["run_identity"],
     }
+    assert "pull_request" in body["run_identity"]["fields"]
 
 
 async def test_readiness_is_open_with_auth_required_and_reveals_no_secret(settings, pg, redis):

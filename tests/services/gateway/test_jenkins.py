@@ -671,3 +671,28 @@ async def test_analyze_validation(client, settings):
 
 def test_corpus_is_where_the_tests_expect_it() -> None:
     assert Path(CORPUS / "jk_multijob-building.json").exists()
+
+
+async def test_a_builds_identity_maps_onto_the_run_columns(client, run_analyzer, jenkins, pg):
+    git = {
+        "_class": "hudson.plugins.git.util.BuildData",
+        "lastBuiltRevision": {
+            "SHA1": "89abcdef0123456789abcdef0123456789abcdef",
+            "branch": [{"SHA1": "89abcdef0123456789abcdef0123456789abcdef", "name": "origin/main"}],
+        },
+    }
+    params = {"parameters": [{"name": "CHANGE_ID", "value": "17"}]}
+    info = build_json("shop/e2e", 4)
+    info["actions"] = [params, git, *info.get("actions", [])]
+    await jenkins(
+        {("shop/e2e", 4): FakeBuild(info=info, test_report=report(("t.A", "test_x", "boom")))}
+    )
+    job_id = await analyze(client, {"job_name": "shop/e2e", "build_number": 4})
+    await run_analyzer()
+    row = await pg.fetchrow("select * from jobs where id = $1::uuid", job_id)
+    assert (row["ci"], row["branch"], row["pull_request"]) == ("jenkins", "main", 17)
+    assert row["commit_sha"] == "89abcdef0123456789abcdef0123456789abcdef"
+    assert row["run_url"] == row["jenkins_url"] and row["run_url"].endswith("/job/e2e/4/")
+    run = (await result_of(client, job_id))["result"]["run"]
+    assert run["ci"] == "jenkins" and run["branch"] == "main" and run["build_number"] == 4
+    assert [r["job_id"] for r in await (await client.get("/results?ci=jenkins")).json()] == [job_id]

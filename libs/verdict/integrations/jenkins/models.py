@@ -28,6 +28,8 @@ class BuildInfo:
     parameters: dict[str, Any] = field(default_factory=dict)
     causes: tuple[str, ...] = ()
     revision: str | None = None
+    # The branch the git plugin built (lastBuiltRevision), without "origin/" or "refs/heads/".
+    branch: str | None = None
     artifacts: tuple[Artifact, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 

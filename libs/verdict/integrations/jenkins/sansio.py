@@ -177,6 +177,7 @@ def parse_build_info(data: dict[str, Any]) -> BuildInfo:
     parameters: dict[str, Any] = {}
     causes: list[str] = []
     revision = None
+    branch = None
     for action in _dicts(data.get("actions")):
         for param in _dicts(action.get("parameters")):
             if isinstance(param.get("name"), str):
@@ -187,6 +188,8 @@ def parse_build_info(data: dict[str, Any]) -> BuildInfo:
         last = action.get("lastBuiltRevision")
         if revision is None and isinstance(last, dict) and last.get("SHA1"):
             revision = str(last["SHA1"])
+            names = [b.get("name") for b in _dicts(last.get("branch"))]
+            branch = next((_short_branch(n) for n in names if isinstance(n, str) and n), None)
     artifacts = tuple(
         Artifact(relative_path=str(a["relativePath"]), file_name=str(a.get("fileName", "")))
         for a in _dicts(data.get("artifacts"))
@@ -203,9 +206,18 @@ def parse_build_info(data: dict[str, Any]) -> BuildInfo:
         parameters=parameters,
         causes=tuple(causes),
         revision=revision,
+        branch=branch,
         artifacts=artifacts,
         raw=data,
     )
+
+
+def _short_branch(name: str) -> str:
+    """`origin/main`, `refs/remotes/origin/main` or `refs/heads/main` → `main`."""
+    for prefix in ("refs/remotes/origin/", "refs/heads/", "origin/"):
+        if name.startswith(prefix):
+            return name[len(prefix) :]
+    return name
 
 
 def _dicts(value: Any) -> list[dict[str, Any]]:
