@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from verdict.client.cli import add_commands as add_client_commands
 
 if TYPE_CHECKING:
+    from verdict.queue import Worker
     from verdict.settings import Settings
 
 SERVICES = {
@@ -48,14 +49,18 @@ async def prepare_database(settings: Settings) -> None:
     get_logger("verdict.cli").info("database ready", applied=applied)
 
 
-def _run_worker(options: Callable[[Settings], dict[str, Any]], settings: Settings) -> None:
+def _run_worker(
+    queue: Worker, options: Callable[[Settings], dict[str, Any]], settings: Settings
+) -> None:
     import asyncio
 
-    from arq.worker import Worker
+    from arq.worker import Worker as ArqWorker
+
+    from services.instrumentation import instrumented
 
     asyncio.run(prepare_database(settings))
     # arq's Worker.run() drives its own event loop and installs signal handlers.
-    Worker(**options(settings)).run()
+    ArqWorker(**instrumented(queue, options(settings))).run()
 
 
 async def _retrain(settings: Settings) -> None:
@@ -119,17 +124,17 @@ def run_service(service: str, parser: argparse.ArgumentParser, target: str = "ga
     elif service == "analyzer":
         from services.analyzer.worker import worker_options
 
-        _run_worker(worker_options, settings)
+        _run_worker("analyze", worker_options, settings)
     elif service == "jira-enricher":
         from services.jira_enricher.worker import worker_options as jira_options
 
-        _run_worker(jira_options, settings)
+        _run_worker("jira", jira_options, settings)
     elif service == "retrain":
         asyncio.run(_retrain(settings))
     elif service == "tracker":
         from services.tracker.worker import worker_options as tracker_options
 
-        _run_worker(tracker_options, settings)
+        _run_worker("tracker", tracker_options, settings)
     else:
         from services.devstack import run_all
 

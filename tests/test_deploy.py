@@ -175,10 +175,33 @@ def test_every_deployment_has_probes_and_a_disruption_budget() -> None:
             assert env["VERDICT_HEARTBEAT_DIR"] in mounts  # writable on a read-only root
 
 
-def test_a_network_policy_admits_only_the_gateway_port() -> None:
-    policies = [d for d in _applied() if d["kind"] == "NetworkPolicy"]
-    deny = [p for p in policies if "ingress" not in p["spec"]]
-    assert deny and deny[0]["spec"]["podSelector"]["matchLabels"] == {"app": "verdict"}
-    (gateway,) = [p for p in policies if p["spec"].get("ingress")]
-    assert gateway["spec"]["podSelector"]["matchLabels"]["service"] == "gateway"
-    assert gateway["spec"]["ingress"][0]["ports"] == [{"protocol": "TCP", "port": 8000}]
+def test_network_policies_admit_only_the_gateway_port_and_worker_metrics() -> None:
+    policies = {
+        d["metadata"]["name"]: d["spec"] for d in _applied() if d["kind"] == "NetworkPolicy"
+    }
+    deny = policies["verdict-default-deny-ingress"]
+    assert "ingress" not in deny and deny["podSelector"]["matchLabels"] == {"app": "verdict"}
+    gateway = policies["verdict-gateway-http"]
+    assert gateway["podSelector"]["matchLabels"]["service"] == "gateway"
+    assert gateway["ingress"] == [{"ports": [{"protocol": "TCP", "port": 8000}]}]
+    workers = policies["verdict-worker-metrics"]
+    assert workers["ingress"] == [{"ports": [{"protocol": "TCP", "port": "metrics"}]}]
+    (selected,) = [e for e in workers["podSelector"]["matchExpressions"] if e["key"] == "service"]
+    assert set(selected["values"]) == WORKERS
+    assert len(policies) == 3
+
+
+def test_worker_metrics_ports_follow_the_offsets_the_workers_use() -> None:
+    from services.health_probe import WORKER_QUEUES
+    from verdict.metrics import WORKER_PORT_OFFSET
+
+    for deployment in (d for d in _applied() if d["kind"] == "Deployment"):
+        (container,) = deployment["spec"]["template"]["spec"]["containers"]
+        name = container["args"][0]
+        if name == "gateway":
+            continue
+        env = {e["name"]: e["value"] for e in container["env"]}
+        port = int(env["VERDICT_WORKER_METRICS_PORT"]) + WORKER_PORT_OFFSET[WORKER_QUEUES[name]]
+        assert container["ports"] == [{"name": "metrics", "containerPort": port}]
+        annotations = deployment["spec"]["template"]["metadata"]["annotations"]
+        assert annotations["prometheus.io/port"] == str(port)

@@ -30,6 +30,7 @@ from typing import Any
 from redis.exceptions import RedisError
 
 from verdict.logging import get_logger
+from verdict.metrics import WorkerMetrics
 from verdict.queue import Worker as Queue
 from verdict.settings import Settings
 
@@ -77,11 +78,14 @@ class Heartbeat:
     queue: Queue
     member: str
     task: asyncio.Task[None] | None = None
+    metrics: WorkerMetrics | None = None
     _redis_down: bool = False
 
     @classmethod
-    def start(cls, redis: Any, settings: Settings, queue: Queue) -> Heartbeat:
-        heart = cls(redis, settings, queue, worker_id())
+    def start(
+        cls, redis: Any, settings: Settings, queue: Queue, metrics: WorkerMetrics | None = None
+    ) -> Heartbeat:
+        heart = cls(redis, settings, queue, worker_id(), metrics=metrics)
         heart.task = asyncio.create_task(heart._run(), name=f"heartbeat:{queue}")
         return heart
 
@@ -92,6 +96,8 @@ class Heartbeat:
                 await asyncio.to_thread(touch, path)
             except OSError as exc:
                 log.warning("heartbeat file not writable", path=str(path), error=str(exc))
+            if self.metrics is not None:
+                self.metrics.heartbeat.set_to_current_time()
             await self._beat_redis()
             await asyncio.sleep(self.settings.heartbeat_interval_s)
 

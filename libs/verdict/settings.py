@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     # Logging: JSON lines in production, readable console lines in development.
     env: Literal["development", "production"] = "development"
     log_level: str = "INFO"
+    # One line per request (method, route template, status, duration, request id).
+    access_log: bool = True
+    # Each worker serves its own Prometheus metrics: the analyzer on this port, the
+    # jira_enricher on port + 1, the tracker on port + 2 (so `verdict dev` fits); 0: off.
+    worker_metrics_port: int = Field(default=0, ge=0, le=65533)
 
     # Security.
     admin_key: SecretStr = SecretStr("")

@@ -39,7 +39,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     settings: Settings = ctx["settings"]
     ctx["pg"] = await create_pool(settings.database_url)
     ctx["http"] = aiohttp.ClientSession()
-    ctx["heartbeat"] = Heartbeat.start(ctx["redis"], settings, "analyze")
+    ctx["heartbeat"] = Heartbeat.start(ctx["redis"], settings, "analyze", ctx.get("metrics"))
     # One limiter per process: nested work (children, groups, peers) shares its slots.
     ctx["engine"] = TriageEngine(
         ctx["pg"], settings, ctx["http"], AiLimiter(settings.max_concurrent_ai_calls)

@@ -7,8 +7,9 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from services.gateway import pages
-from services.gateway.keys import DEPS, SETTINGS
+from services.gateway.keys import DEPS, HTTP_METRICS, SETTINGS
 from services.gateway.middlewares import request_context
+from services.gateway.observe import observe
 from services.gateway.routes import (
     admin,
     analysis,
@@ -26,6 +27,7 @@ from services.gateway.routes import (
     webhooks,
 )
 from services.gateway.security import MIDDLEWARES
+from verdict.metrics import HttpMetrics
 from verdict.services.deps import open_deps
 from verdict.settings import Settings
 
@@ -39,10 +41,11 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
 
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(
-        middlewares=[request_context, *pages.OUTER, *MIDDLEWARES, *pages.INNER],
+        middlewares=[observe, request_context, *pages.OUTER, *MIDDLEWARES, *pages.INNER],
         client_max_size=settings.max_body_mb * 1024 * 1024,
     )
     app[SETTINGS] = settings
+    app[HTTP_METRICS] = HttpMetrics()
     app.cleanup_ctx.append(_resources)
     for table in (
         health.routes,

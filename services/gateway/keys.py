@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from verdict.metrics import HttpMetrics
 from verdict.services.deps import Deps
 from verdict.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
 DEPS = web.AppKey("deps", Deps)
+HTTP_METRICS = web.AppKey("http_metrics", HttpMetrics)
 
 
 def deps_of(request: web.Request) -> Deps:

@@ -34,7 +34,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     settings: Settings = ctx["settings"]
     ctx["pg"] = await create_pool(settings.database_url)
     ctx["http"] = aiohttp.ClientSession()
-    ctx["heartbeat"] = Heartbeat.start(ctx["redis"], settings, "jira")
+    ctx["heartbeat"] = Heartbeat.start(ctx["redis"], settings, "jira", ctx.get("metrics"))
     # One cache per worker: the same keyword set searched by many jobs costs one search.
     ctx["jira_cache"] = MemorySearchCache(ttl_s=settings.jira_cache_ttl_s)
 

@@ -68,7 +68,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     pool = await create_pool(settings.database_url)
     # Deliveries go to customers' URLs: a resolver that refuses internal addresses.
     connector = aiohttp.TCPConnector(resolver=PublicResolver(settings.allowed_hosts))
-    ctx["heartbeat"] = Heartbeat.start(ctx["redis"], settings, "tracker")
+    ctx["heartbeat"] = Heartbeat.start(ctx["redis"], settings, "tracker", ctx.get("metrics"))
     ctx["deps"] = Deps(
         settings, pool, aiohttp.ClientSession(), {}, aiohttp.ClientSession(connector=connector)
     )
@@ -126,6 +126,8 @@ async def requeue_deliveries(ctx: dict[str, Any]) -> None:
         overdue = await webhooks_repo.overdue_deliveries(conn, 60.0)
     for delivery_id in overdue:
         await enqueue_delivery(ctx["redis"], deps.settings, delivery_id)
+    if overdue:  # a cron logs only when it did something
+        log.info("requeued overdue webhook deliveries", count=len(overdue))
 
 
 def worker_options(settings: Settings) -> dict[str, Any]:

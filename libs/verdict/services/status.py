@@ -20,18 +20,24 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from collections.abc import Awaitable
 from typing import Any
 
+import asyncpg
+from prometheus_client import generate_latest
 from redis.exceptions import RedisError
 
 from verdict.contracts.envelope import capabilities
 from verdict.contracts.identity import CI_SYSTEMS, IDENTITY_FIELDS
+from verdict.errors import ServiceUnavailable
 from verdict.heartbeat import queue_workers
+from verdict.metrics import ClusterState, HttpMetrics, cluster_metrics
 from verdict.queue import Worker
 from verdict.services.deps import Deps
 from verdict.storage.jobs import job_counts
 from verdict.storage.pool import ping
+from verdict.storage.reuse import ai_usage_totals
 
 PROBE_TIMEOUT_S = 2.0
 QUEUES: tuple[Worker, ...] = ("analyze", "jira", "tracker")
@@ -91,31 +97,36 @@ def _checks(
     return checks
 
 
-async def metrics_text(deps: Deps) -> str:
-    """Prometheus text: queue depth per worker queue, jobs by status, Redis up."""
-    lines = [
-        "# HELP verdict_queue_depth Jobs waiting in each worker queue.",
-        "# TYPE verdict_queue_depth gauge",
-    ]
-    redis_up = 1
+async def _queue_state(deps: Deps, state: ClusterState) -> None:
+    now = time.time()
     for queue in QUEUES:
-        try:
-            depth = await deps.queue.zcard(deps.settings.queue_name(queue))
-        except (RedisError, OSError):
-            redis_up = 0
-            continue
-        lines.append(f'verdict_queue_depth{{queue="{queue}"}} {depth}')
-    async with deps.pool.acquire() as conn:
-        counts = await job_counts(conn)
-    lines += [
-        "# HELP verdict_jobs Analysis jobs by status.",
-        "# TYPE verdict_jobs gauge",
-        *(f'verdict_jobs{{status="{s}"}} {counts.get(s, 0)}' for s in STATUSES),
-        "# HELP verdict_redis_up Whether Redis answered.",
-        "# TYPE verdict_redis_up gauge",
-        f"verdict_redis_up {redis_up}",
-    ]
-    return "\n".join(lines) + "\n"
+        key = deps.settings.queue_name(queue)
+        state.queue_depth[queue] = await deps.queue.zcard(key)
+        # arq scores are the time (ms) a job is due: the lowest is the longest waiting.
+        first = await deps.queue.zrange(key, 0, 0, withscores=True)
+        state.oldest_age_s[queue] = max(0.0, now - first[0][1] / 1000) if first else 0.0
+        found = await queue_workers(deps.queue, deps.settings, queue)
+        state.live_workers[queue] = found.fresh
+        if found.freshest_age_s is not None:
+            state.heartbeat_age_s[queue] = found.freshest_age_s
+
+
+async def metrics_text(deps: Deps, http: HttpMetrics | None = None) -> bytes:
+    """Prometheus text: this gateway's HTTP numbers, then the shared state (see
+    verdict.metrics for why each is exported where it is)."""
+    state = ClusterState()
+    try:
+        await asyncio.wait_for(_queue_state(deps, state), PROBE_TIMEOUT_S)
+    except (RedisError, OSError, TimeoutError, ServiceUnavailable):
+        state.redis_up = False
+    try:
+        async with deps.pool.acquire(timeout=PROBE_TIMEOUT_S) as conn:
+            state.jobs = await job_counts(conn)
+            state.ai_usage = await ai_usage_totals(conn)
+    except (asyncpg.PostgresError, OSError, TimeoutError):
+        state.postgres_up = False
+    own = generate_latest(http.registry) if http is not None else b""
+    return own + cluster_metrics(state, STATUSES)
 
 
 def service_capabilities(deps: Deps) -> dict[str, Any]:

@@ -87,3 +87,20 @@ select date_trunc('day', created_at)::date as day, provider, model,
 async def usage_by_day(conn: Conn, days: int) -> list[asyncpg.Record]:
     rows: list[asyncpg.Record] = await conn.fetch(select_usage, days)
     return rows
+
+
+# One row per provider and model; reused rows are the calls reuse avoided.
+select_ai_usage = """
+select provider, model,
+       count(*) filter (where not reused) as calls,
+       count(*) filter (where reused) as reused,
+       coalesce(sum(input_tokens), 0) as input_tokens,
+       coalesce(sum(output_tokens), 0) as output_tokens,
+       coalesce(sum(cost_usd), 0) as cost_usd
+from ai_usage group by provider, model order by provider, model
+"""
+
+
+async def ai_usage_totals(conn: Conn) -> list[dict[str, Any]]:
+    """All-time sums per provider and model, for /metrics."""
+    return [dict(row) for row in await conn.fetch(select_ai_usage)]

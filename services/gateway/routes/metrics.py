@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from services.gateway.keys import deps_of
+from services.gateway.keys import HTTP_METRICS, deps_of
 from services.gateway.openapi import documented
 from verdict.services import status
 from verdict.services.status import QUEUES
@@ -18,9 +18,9 @@ routes = web.RouteTableDef()
 @documented(
     responses={200: str},
     media_type="text/plain",
-    summary="Prometheus metrics: queue depth and jobs by status",
+    summary="Prometheus metrics: HTTP, queues, jobs, workers, AI usage",
     tags=["service"],
 )
 async def metrics(request: web.Request) -> web.Response:
-    text = await status.metrics_text(deps_of(request))
-    return web.Response(text=text, content_type="text/plain", charset="utf-8")
+    body = await status.metrics_text(deps_of(request), request.app[HTTP_METRICS])
+    return web.Response(body=body, content_type="text/plain", charset="utf-8")
