@@ -78,7 +78,10 @@ async def analyzer(settings: Settings, pg: Any, redis: Any) -> AsyncIterator[Wor
     worker = Worker(**options)
     task = asyncio.create_task(worker.async_run())
     yield worker
-    await worker.close()
+    # close() cancels a job still finishing (arq's finish_job) and gathers it: that job's
+    # CancelledError is not this teardown's, and must not leak into the session's loop.
+    with contextlib.suppress(asyncio.CancelledError):
+        await worker.close()
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
