@@ -53,9 +53,11 @@ _KEEP = re2.compile(
             r"|(?:killed|terminated) by signal|signal|code)[\s:=(\[]*-?\d{1,5}\b",
             # errno values, Windows and Rust OS errors.
             r"\berrno[\s:=]*-?\d+|\[(?:Errno|WinError) -?\d+\]|\bos error \d+",
-            # Compiler, linter, database and API error codes.
-            r"\b(?:TS|CS|FS|BC|CA|IDE|SA|MSB|NU|NETSDK|LNK|SC|PGRST|AADSTS|ORA-|PLS-|SQL)\d{3,6}\b",
-            r"\berror\[E\d{4}\]|\b[EWFCR]\d{3,4}[ :]",
+            # Compiler, linter, database and API error codes. Case-sensitive: they are
+            # printed in capitals, and a random hex id (ca123456) must not pass for one.
+            r"(?-i:\b(?:TS|CS|FS|BC|CA|IDE|SA|MSB|NU|NETSDK|LNK|SC|PGRST|AADSTS|ORA-|PLS-|SQL)"
+            r"\d{3,6}\b)",
+            r"\berror\[E\d{4}\]|(?-i:\b[EWFCR]\d{3,4}[ :])",
             r"\b(?:error|ERROR)[ :]+\d{4}\b(?:[ \t]*\(\w{5}\))?",
             r"\bSQLSTATE[\s:=\[\"']*\w{5}\b|\bsqlcode[\s:=]*-?\d+",
             r"\b(?:HRESULT|exception code|NTSTATUS)[\s:=]*0x[0-9A-Fa-f]{8}\b",

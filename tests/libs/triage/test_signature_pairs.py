@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from tests.libs.triage.signature_pairs import DIFFERENT, SAME, Pair
 from verdict.triage.signature import error_signature, explain_signature
@@ -50,3 +52,14 @@ def test_explanation_lists_normalized_frames() -> None:
     assert any("sha256.go" in frame for frame in explained.frames)
     assert explained.exception_type == "panic"
     assert explained.message.startswith("runtime error: index out of range")
+
+
+@given(st.integers(0, 2**32 - 1), st.integers(0, 2**32 - 1), st.integers(1000, 10**7))
+@example(0xCA123456, 0x1A2B3C4D, 5000)  # "ca123456": a CA (analyzer) code in lowercase
+@example(0xBC654321, 0x00000000, 5000)
+def test_random_ids_never_pass_for_cause_codes(a: int, b: int, n: int) -> None:
+    # Hex ids that happen to look like "ca123456" or "e5012345" are ids, not codes.
+    template = "TimeoutError: payments-{h}.svc took {n}ms for order {h} (cache 0x{h})"
+    left = template.format(h=f"{a:08x}", n=n)
+    right = template.format(h=f"{b:08x}", n=n + 1)
+    assert error_signature(left) == error_signature(right)
