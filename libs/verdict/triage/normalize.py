@@ -153,6 +153,28 @@ _TYPE_PATTERNS: tuple[re.Pattern[str], ...] = (
 
 _DIGIT = re.compile(r"\d")
 _TEMP = next(item for item in _SCRUBBERS if item[1] == "<tmp>/")
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+# Per scrubber, substrings (lowercase) one of which its pattern needs: a cheap `in`
+# test skips a regex pass over text that cannot match (signing runs per failure).
+_HINTS: tuple[tuple[str, ...], ...] = (
+    ("-",),  # uuid
+    ("-",),  # ISO timestamp
+    _MONTHS,  # RFC date
+    (":",),  # clock time
+    ("tmp", "folders", "temp"),  # temp directories
+    (".",),  # IPv4
+    (":",),  # IPv6
+    ("0x",),  # 0x hex
+    (),  # long hex
+    (),  # all-letter hex id
+    (),  # durations
+    (":",),  # ports
+    ("-", "_"),  # generated names
+    (),  # numbers
+    (),  # number runs
+    (),  # whitespace
+)
+assert len(_HINTS) == len(_SCRUBBERS)
 
 
 def scrub(text: str) -> str:
@@ -165,9 +187,14 @@ def scrub(text: str) -> str:
     text = strip_run_names(text)
     text = protect(text)
     # Every scrubber but the temp-path one needs a digit; most frame names have none.
-    scrubbers = _SCRUBBERS if _DIGIT.search(text) else (_TEMP, _HEX_WORD, _SCRUBBERS[-1])
-    for pattern, token in scrubbers:
-        text = pattern.sub(token, text)
+    if _DIGIT.search(text):
+        lowered = text.lower()
+        for (pattern, token), hints in zip(_SCRUBBERS, _HINTS, strict=True):
+            if not hints or any(hint in lowered for hint in hints):
+                text = pattern.sub(token, text)
+    else:
+        for pattern, token in (_TEMP, _HEX_WORD, _SCRUBBERS[-1]):
+            text = pattern.sub(token, text)
     text = restore(text)
     return "\n".join(line.strip() for line in text.splitlines() if line.strip())
 
