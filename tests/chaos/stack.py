@@ -174,6 +174,7 @@ class Stack:
     def start(self, timeout_s: float = 90.0) -> None:
         self.ensure_dependencies()
         self._reset_state()
+        self._wait_for_free_port()
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = self.log_path.open("wb")
         self.supervisor = subprocess.Popen(
@@ -192,6 +193,18 @@ class Stack:
                 return
             time.sleep(0.3)
         raise RuntimeError(f"the stack did not come up in {timeout_s}s; see {self.log_path}")
+
+    def _wait_for_free_port(self, timeout_s: float = 30.0) -> None:
+        """The previous scenario's gateway may still be dying with the port open."""
+        import socket
+
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", self.ports.gateway)) != 0:
+                    return
+            time.sleep(0.2)
+        raise RuntimeError(f"port {self.ports.gateway} is still taken after {timeout_s}s")
 
     def _answers(self) -> bool:
         import urllib.request
