@@ -3,17 +3,20 @@
 Safety is decided here, once, for parse and enrich alike:
 
 * Entities are never expanded, DTDs never loaded, the network never touched.
-* A DOCTYPE with an internal subset is refused *before* lxml sees the document:
-  entity declarations can only live there, and libxml2 expands entities inside
-  attribute values even with resolve_entities=False, so "billion laughs" must be
-  stopped ahead of the parser. No JUnit producer writes an internal subset.
+* Any DOCTYPE is refused, by the parser itself: the prolog is first fed to a small
+  lxml parser whose target stops at its `doctype` callback (libxml2's internalSubset
+  event, raised before a single declaration inside `[...]` is read) or at the root
+  element. Only then does the streaming parse begin. libxml2 expands entities inside
+  attribute values even with resolve_entities=False, so entity declarations must
+  never be accepted at all; no JUnit producer writes a DOCTYPE. Because libxml2
+  decodes the bytes itself, no byte-order mark, encoding or comment can hide one.
+  The streaming parse checks the root's doctype again, so both parsers must agree.
 * huge_tree is on because real reports carry system-out sections above libxml2's
   10 MB text-node limit; the nesting depth it would otherwise cap is counted here.
 """
 
 from __future__ import annotations
 
-import codecs
 import io
 import re
 from collections.abc import Iterator
@@ -60,6 +63,23 @@ class _TextReader:
         return chunk.encode("utf-8", "surrogatepass")
 
 
+class BinaryStream(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+# The prolog (declaration, comments, PIs, DOCTYPE) must end within this many bytes:
+# it is held in memory until the root element is seen.
+PROLOG_LIMIT = 1 << 20
+# The prolog is fed to the watching parser in small steps, so it stops soon after
+# the DOCTYPE or the root start tag, whatever the caller's read size.
+_PROLOG_STEP = 1024
+
+_DOCTYPE_REFUSED = (
+    "The report declares a DOCTYPE (<!DOCTYPE ...>); DTDs and entity declarations "
+    "are refused for safety."
+)
+
+
 def iter_events(
     data: bytes | str | BinaryStream,
     events: tuple[str, ...],
@@ -75,8 +95,9 @@ def iter_events(
     and re-encoded (a JSON `raw_xml` stored as UTF-8), the prolog's claim is stale."""
     source, detected = _open(data)
     encoding = encoding or detected
+    head = _read_prolog(source, encoding)
     parser = etree.iterparse(
-        source,
+        _HeadThenRest(head, source),
         events=events,
         encoding=encoding,
         strip_cdata=strip_cdata,
@@ -101,40 +122,91 @@ def iter_events(
         raise _syntax_error(exc) from None
 
 
-def _open(
-    data: bytes | str | BinaryStream,
-) -> tuple[IO[bytes] | _TextReader | _HeadThenRest, str | None]:
+def _open(data: bytes | str | BinaryStream) -> tuple[IO[bytes] | BinaryStream, str | None]:
     if isinstance(data, str):
         # Already decoded: whatever encoding the prolog declares is stale now.
         text = data[1:] if data.startswith("\ufeff") else data
         if not text or text.isspace():  # isspace, unlike strip, copies nothing
             raise JUnitError("The report is empty.")
-        _refuse_internal_subset(_PrologText.from_text(text))
         return _TextReader(text), "utf-8"
-    if not isinstance(data, bytes | bytearray):
-        if hasattr(data, "read"):
-            return _open_stream(data), None
-        raise JUnitError("The report must be bytes or text.")
-    if not data or data.isspace():
+    if isinstance(data, bytes | bytearray):
+        if not data or data.isspace():
+            raise JUnitError("The report is empty.")
+        # BytesIO shares the caller's buffer; lxml honours the BOM / declared encoding.
+        return io.BytesIO(data), None
+    if hasattr(data, "read"):
+        return data, None
+    raise JUnitError("The report must be bytes or text.")
+
+
+class _Stop(Exception):
+    """Raised from the watcher's callbacks: the prolog has been seen."""
+
+
+class _PrologWatch:
+    """An lxml parser target that only notes how the prolog ends."""
+
+    def __init__(self) -> None:
+        self.doctype_seen = False
+        self.root_seen = False
+
+    def doctype(self, name: Any, public_id: Any, system_url: Any) -> None:
+        self.doctype_seen = True
+        raise _Stop
+
+    def start(self, tag: Any, attrib: Any, nsmap: Any = None) -> None:
+        self.root_seen = True
+        raise _Stop
+
+    # The rest of lxml's target protocol: nothing before the root matters here.
+    def end(self, tag: Any) -> None:
+        return None
+
+    def data(self, data: Any) -> None:
+        return None
+
+    def comment(self, text: Any) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+
+def _read_prolog(source: IO[bytes] | BinaryStream, encoding: str | None) -> bytes:
+    """Read the document up to its root start tag and return those bytes, refusing a
+    DOCTYPE (seen by the parser, not by a text scan) or a prolog that never ends."""
+    watch = _PrologWatch()
+    parser = etree.XMLParser(target=watch, encoding=encoding, **_PARSER_OPTIONS)
+    head = bytearray()
+    ended = False
+    while not (watch.root_seen or watch.doctype_seen):
+        if len(head) >= PROLOG_LIMIT:
+            raise JUnitError(
+                f"The report's prolog (before the root element) is longer than "
+                f"{PROLOG_LIMIT} bytes; it is refused rather than parsed unchecked."
+            )
+        chunk = source.read(_PROLOG_STEP)
+        if not chunk:
+            ended = True
+            break
+        head += chunk
+        try:
+            parser.feed(bytes(chunk))
+        except _Stop:
+            break
+        except etree.XMLSyntaxError:
+            break  # the streaming parse reports it, with its line and column
+    if watch.doctype_seen:
+        raise JUnitError(_DOCTYPE_REFUSED)
+    if ended and (not head or head.isspace()):
         raise JUnitError("The report is empty.")
-    _refuse_internal_subset(_PrologText.from_bytes(bytes(data)))
-    # BytesIO shares the caller's buffer; lxml honours the BOM / declared encoding.
-    return io.BytesIO(data), None
-
-
-class BinaryStream(Protocol):
-    def read(self, size: int = -1, /) -> bytes: ...
-
-
-# A stream's prolog (declaration, comments, DOCTYPE) must end within this many bytes:
-# the internal-subset check has to see the whole prolog before lxml does.
-PROLOG_LIMIT = 1 << 20
+    return bytes(head)
 
 
 class _HeadThenRest:
-    """The head read for the prolog check, then the rest of the stream, to lxml."""
+    """The prolog already read, then the rest of the source, to lxml."""
 
-    def __init__(self, head: bytes, rest: BinaryStream) -> None:
+    def __init__(self, head: bytes, rest: IO[bytes] | BinaryStream) -> None:
         self._head: bytes | None = head
         self._rest = rest
 
@@ -146,34 +218,9 @@ class _HeadThenRest:
         return self._rest.read(size)
 
 
-def _open_stream(stream: BinaryStream) -> _HeadThenRest:
-    """A file-like source (say, a decompressing reader): memory stays O(chunk)."""
-    head = b""
-    while len(head) < PROLOG_LIMIT:
-        chunk = stream.read(PROLOG_LIMIT - len(head))
-        if not chunk:
-            break
-        head += chunk
-    if not head or head.isspace():
-        raise JUnitError("The report is empty.")
-    prolog = _PrologText.from_bytes(head)
-    verdict = _scan_prolog(prolog.text)
-    while verdict is None and prolog.grow():
-        verdict = _scan_prolog(prolog.text)
-    if verdict:
-        raise JUnitError(
-            "The report declares a DTD internal subset (<!DOCTYPE ... [ ... ]>); "
-            "entity declarations are refused for safety."
-        )
-    if verdict is None and len(head) >= PROLOG_LIMIT:
-        raise JUnitError(
-            f"The report's prolog (before the root element) is longer than {PROLOG_LIMIT} "
-            "bytes; it is refused rather than parsed unchecked."
-        )
-    return _HeadThenRest(head, stream)
-
-
 def _check_root(root: Any) -> None:
+    if root.getroottree().docinfo.doctype:
+        raise JUnitError(_DOCTYPE_REFUSED)
     tag = root.tag
     if isinstance(tag, str) and tag in FOREIGN_ROOTS:
         raise JUnitError(
@@ -188,101 +235,3 @@ def _syntax_error(exc: etree.XMLSyntaxError) -> JUnitError:
     return JUnitError(
         f"The report is not well-formed XML at line {line}, column {column}: {message}"
     )
-
-
-class _PrologText:
-    """The start of the document as text, decoded just enough to read the prolog
-    (XML declaration, comments, PIs, DOCTYPE); grows on demand."""
-
-    def __init__(self, decode: Any, size: int) -> None:
-        self._decode = decode
-        self._size = size
-        self._limit = 4096
-        self.text: str = decode(self._limit)
-
-    @classmethod
-    def from_text(cls, text: str) -> _PrologText:
-        return cls(lambda n: text[:n], len(text))
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> _PrologText:
-        codec = _prolog_codec(data)
-        return cls(lambda n: data[:n].decode(codec, "ignore"), len(data))
-
-    def grow(self) -> bool:
-        if self._limit >= self._size:
-            return False
-        self._limit *= 4
-        self.text = self._decode(self._limit)
-        return True
-
-
-def _prolog_codec(data: bytes) -> str:
-    for bom, codec in (
-        (codecs.BOM_UTF32_LE, "utf-32"),
-        (codecs.BOM_UTF32_BE, "utf-32"),
-        (codecs.BOM_UTF16_LE, "utf-16"),
-        (codecs.BOM_UTF16_BE, "utf-16"),
-    ):
-        if data.startswith(bom):
-            return codec
-    if data.startswith(b"<\x00"):
-        return "utf-16-le"
-    if data.startswith(b"\x00<"):
-        return "utf-16-be"
-    # Every other encoding a report uses is ASCII-compatible, and markup is ASCII.
-    return "latin-1"
-
-
-def _refuse_internal_subset(prolog: _PrologText) -> None:
-    while True:
-        verdict = _scan_prolog(prolog.text)
-        if verdict is not None:
-            if verdict:
-                raise JUnitError(
-                    "The report declares a DTD internal subset (<!DOCTYPE ... [ ... ]>); "
-                    "entity declarations are refused for safety."
-                )
-            return
-        if not prolog.grow():
-            return  # a prolog that never ends: let the parser report it
-
-
-def _scan_prolog(text: str) -> bool | None:
-    """True: a DOCTYPE with an internal subset; False: none; None: need more text."""
-    pos = 1 if text.startswith("\ufeff") else 0
-    while True:
-        while pos < len(text) and text[pos] in " \t\r\n":
-            pos += 1
-        if pos >= len(text):
-            return None
-        if text.startswith("<?", pos):
-            end = text.find("?>", pos)
-            if end < 0:
-                return None
-            pos = end + 2
-        elif text.startswith("<!--", pos):
-            end = text.find("-->", pos)
-            if end < 0:
-                return None
-            pos = end + 3
-        elif text.startswith("<!DOCTYPE", pos):
-            return _doctype_has_subset(text, pos)
-        else:
-            return False  # the root element (or garbage the parser will report)
-
-
-def _doctype_has_subset(text: str, pos: int) -> bool | None:
-    quote = ""
-    for index in range(pos + len("<!DOCTYPE"), len(text)):
-        char = text[index]
-        if quote:
-            if char == quote:
-                quote = ""
-        elif char in "\"'":
-            quote = char
-        elif char == "[":
-            return True
-        elif char == ">":
-            return False
-    return None

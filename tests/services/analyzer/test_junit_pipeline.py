@@ -121,7 +121,15 @@ async def test_declared_encoding_of_text_is_ignored(client, run_analyzer):
         (
             '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
             "<testsuite><testcase name='&e;'/></testsuite>",
-            "internal subset",
+            "DOCTYPE",
+        ),
+        # Issue 15 #10: a byte-order mark hid the DOCTYPE; the entity was expanded.
+        (
+            '\ufeff<!DOCTYPE r [<!ENTITY e "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA">'
+            '<!ENTITY f "&e;&e;&e;&e;&e;&e;&e;&e;">]>'
+            "<testsuite><testcase classname='c' name='&f;'><failure message='&f;'/>"
+            "</testcase></testsuite>",
+            "DOCTYPE",
         ),
     ],
 )
