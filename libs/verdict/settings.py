@@ -103,6 +103,8 @@ class Settings(BaseSettings):
     max_wait_minutes: float = Field(default=0.0, ge=0)
     jenkins_webhook_secret: SecretStr = SecretStr("")
     tests_repo_url: str = ""
+    # Repositories are cloned over https only, unless this allows plain http too.
+    git_allow_http: bool = False
 
     # Trackers and integrations, reported by /api/capabilities.
     github_api_url: str = "https://api.github.com"

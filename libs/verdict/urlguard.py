@@ -2,14 +2,21 @@
 
 A request can name a Jenkins, Jira, GitHub or repository URL; the server then
 connects there from inside its own network. Only hosts an operator listed in
-VERDICT_ALLOWED_HOSTS (plus the ones it configured) are accepted. No DNS is
-done here: the check is on the name, so list names, not what they resolve to.
+VERDICT_ALLOWED_HOSTS (plus the ones it configured) are accepted. `check_url_allowed`
+checks the name and does no DNS; `connect_addresses` is for the moment of connecting:
+it resolves an allowed name and keeps only the addresses it may reach (see there), so a
+caller can pin the connection to them (git's http.curloptResolve does).
+
+`is_internal` is the one definition of "inside our network", IPv4 embedded in IPv6
+(mapped, translated, NAT64, 6to4, IPv4-compatible) included.
 """
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
-from collections.abc import Collection
+import socket
+from collections.abc import Awaitable, Callable, Collection
 from urllib.parse import urlsplit
 
 from verdict.errors import BadRequest
@@ -26,16 +33,121 @@ def check_url_allowed(url: str, allowed_hosts: Collection[str]) -> str:
     """
     url = url.strip()
     host, port = _parse(url)
-    for entry in allowed_hosts:
-        pattern, entry_port = _split_entry(entry)
-        if entry_port is not None and entry_port != port:
-            continue
-        if host == pattern or (pattern.startswith("*.") and host.endswith(pattern[1:])):
-            return url
+    if _match(host, port, allowed_hosts):
+        return url
     raise BadRequest(
         f"URL host {_bracket(host)}:{port} is not allowed; add it to {SETTING} if the server "
         "may connect there"
     )
+
+
+def _match(host: str, port: int, allowed_hosts: Collection[str]) -> str | None:
+    """ "exact", "wildcard", or None: how the allow-list admits host:port."""
+    found: str | None = None
+    for entry in allowed_hosts:
+        pattern, entry_port = _split_entry(entry)
+        if entry_port is not None and entry_port != port:
+            continue
+        if host == pattern:
+            return "exact"
+        if pattern.startswith("*.") and host.endswith(pattern[1:]):
+            found = "wildcard"
+    return found
+
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052 well-known prefix
+_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")  # RFC 8215 local-use
+_TRANSLATED = ipaddress.ip_network("::ffff:0:0:0/96")  # RFC 2765 "IPv4-translated"
+_COMPATIBLE = ipaddress.ip_network("::/96")  # deprecated "IPv4-compatible"
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address carries to an IPv4 host, if it carries one."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip in _NAT64 or ip in _TRANSLATED or (ip in _COMPATIBLE and int(ip) > 1):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
+def parse_ip(address: str) -> IPAddress | None:
+    try:
+        return ipaddress.ip_address(address.split("%", 1)[0].strip("[]"))
+    except ValueError:
+        return None
+
+
+def is_internal(address: str) -> bool:
+    """Loopback, private, link-local, shared, reserved, multicast or unspecified, also
+    when wrapped in IPv6; False for a name (names are checked once resolved)."""
+    ip = parse_ip(address)
+    if ip is None:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip in _NAT64_LOCAL:
+            return True
+        inner = embedded_ipv4(ip)
+        if inner is not None:
+            ip = inner
+    return not ip.is_global or ip.is_multicast
+
+
+def _never_reachable(ip: IPAddress) -> bool:
+    """Where no allowed name may lead: link-local (cloud metadata lives at
+    169.254.169.254), unspecified, multicast and reserved addresses."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        ip = embedded_ipv4(ip) or ip
+    return ip.is_link_local or ip.is_unspecified or ip.is_multicast or ip.is_reserved
+
+
+Resolve = Callable[[str, int], Awaitable[list[str]]]
+
+
+async def system_resolve(host: str, port: int) -> list[str]:
+    """Every address the system resolver gives for host (hosts file and DNS)."""
+    loop = asyncio.get_running_loop()
+    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return sorted({str(info[4][0]) for info in infos})
+
+
+async def connect_addresses(
+    url: str, allowed_hosts: Collection[str], resolve: Resolve = system_resolve
+) -> tuple[str, int, list[str]]:
+    """(host, port, addresses) to connect to for an allowed URL, or BadRequest.
+
+    An IP literal is its own address (the allow-list named it). A name is resolved now,
+    at connect time, and each address is kept only if it is public, or if the name is
+    listed exactly (not through a `*.` wildcard) or configured and the address is a
+    loopback or private one of the operator's network. Link-local, unspecified,
+    multicast and reserved addresses are never kept. No address left: refused.
+    """
+    check_url_allowed(url, allowed_hosts)
+    host, port = _parse(url.strip())
+    if parse_ip(host) is not None:
+        return host, port, [host]
+    exact = _match(host, port, allowed_hosts) == "exact"
+    try:
+        found = await resolve(host, port)
+    except OSError as exc:
+        raise BadRequest(f"URL host {host} does not resolve: {exc}") from None
+    kept = []
+    for address in found:
+        ip = parse_ip(address)
+        if ip is None or _never_reachable(ip):
+            continue
+        if not is_internal(address) or exact:
+            kept.append(str(ip))
+    if not kept:
+        raise BadRequest(
+            f"URL host {host} resolves only to addresses the server may not connect to "
+            f"({', '.join(found) or 'none'}); list the host itself, not a wildcard, in "
+            f"{SETTING} to allow an address of your own network"
+        )
+    return host, port, kept
 
 
 def default_allowed_hosts(*configured_urls: str | None) -> set[str]:

@@ -219,7 +219,14 @@ class TriageEngine:
                     if url:
                         check_url_allowed(url, allowed)
                 context = await prepare_repo_context(
-                    plan.tests_repo_url or None, plan.tests_repo_ref, plan.additional_repos, cwd
+                    plan.tests_repo_url or None,
+                    plan.tests_repo_ref,
+                    plan.additional_repos,
+                    cwd,
+                    allowed_hosts=allowed,
+                    allowed_protocols=("https", "http")
+                    if self.settings.git_allow_http
+                    else ("https",),
                 )
                 repo_text, custom_prompt = context.summary, context.custom_prompt
             main = make_provider(plan.main, self.http, cwd=cwd)

@@ -1,17 +1,23 @@
 """Clone the tests repo (and extra repos) into a temporary workspace for AI context.
 
 Clones are shallow, non-interactive (`GIT_TERMINAL_PROMPT=0`), time-bounded, limited
-to allowed transports (no `ext::`, and `file://` only when a caller allows it, as
-tests do) and checked out with `core.symlinks=false`, so a hostile repo cannot plant a
-link to a server file for a CLI's read tool to follow. A clone that fails is recorded
-and skipped: repo context improves an analysis but is never required for one.
+to allowed transports (https; http only when the operator allows it; `file://` only
+when a caller allows it, as tests do) and checked out with `core.symlinks=false`, so a
+hostile repo cannot plant a link to a server file for a CLI's read tool to follow.
+
+An allowed host must not be able to send git elsewhere: redirects are refused
+(`http.followRedirects=false`), and an http(s) host name is resolved here, its addresses
+checked (urlguard.connect_addresses) and the connection pinned to them with
+`http.curloptResolve`, so neither a redirect nor a DNS answer that changes between the
+check and the connect leads git into the server's network. A clone that fails is
+recorded and skipped: repo context improves an analysis but is never required for one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -21,6 +27,7 @@ import structlog
 from verdict.errors import BadRequest
 from verdict.triage.providers.errors import ProviderTimeout
 from verdict.triage.providers.subprocess_run import run_cli, scrubbed_env
+from verdict.urlguard import Resolve, connect_addresses, parse_ip, system_resolve
 
 log = structlog.get_logger(__name__)
 
@@ -103,11 +110,15 @@ async def prepare_repo_context(
     additional_repos: Sequence[RepoSpec | Mapping[str, str]],
     workdir: Path,
     *,
+    allowed_hosts: Collection[str],
     timeout_s: float = 120.0,
-    allowed_protocols: Sequence[str] = ("https", "ssh"),
+    allowed_protocols: Sequence[str] = ("https",),
+    resolve: Resolve = system_resolve,
 ) -> RepoContext:
     """Clone into `workdir` (the caller owns and deletes it); `ref` is the default when
-    `tests_repo_url` carries no `:ref` suffix. Names are validated before any clone."""
+    `tests_repo_url` carries no `:ref` suffix. Names are validated before any clone.
+    http(s) URLs must name a host of `allowed_hosts`; git connects only to the
+    addresses checked for it (`resolve` is the system resolver outside tests)."""
     extras = [_spec(repo) for repo in additional_repos]
     taken: set[str] = set()
     extras = [(validate_repo_name(name, taken), url, r) for name, url, r in extras]
@@ -119,8 +130,9 @@ async def prepare_repo_context(
         jobs.append((TESTS_REPO_DIR, url, ctx.tests_repo_ref, workdir / TESTS_REPO_DIR))
     jobs += [(name, url, r, workdir / name) for name, url, r in extras]
     await asyncio.to_thread(workdir.mkdir, parents=True, exist_ok=True)
+    gate = _Gate(allowed_hosts, allowed_protocols, resolve)
     results = await asyncio.gather(
-        *(_clone(url, r, dest, timeout_s, allowed_protocols) for _, url, r, dest in jobs)
+        *(_clone(url, r, dest, timeout_s, gate) for _, url, r, dest in jobs)
     )
     for (name, _url, _ref, dest), error in zip(jobs, results, strict=True):
         if error:
@@ -140,16 +152,44 @@ def _spec(repo: RepoSpec | Mapping[str, str]) -> tuple[str, str, str]:
     return repo.name, repo.url, repo.ref or ""
 
 
-async def _clone(url: str, ref: str, dest: Path, timeout_s: float, protocols: Sequence[str]) -> str:
+@dataclass(frozen=True)
+class _Gate:
+    """What a clone may reach: hosts, transports, and how names are resolved."""
+
+    allowed_hosts: Collection[str]
+    protocols: Sequence[str]
+    resolve: Resolve
+
+
+async def _pinning(url: str, gate: _Gate) -> list[str]:
+    """git -c options that pin an http(s) URL's host to its checked addresses."""
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    if scheme not in ("http", "https"):
+        return []  # other transports: GIT_ALLOW_PROTOCOL decides (file:// in tests)
+    if scheme not in gate.protocols:
+        return []  # git refuses the transport itself, with its own message
+    host, port, addresses = await connect_addresses(url, gate.allowed_hosts, gate.resolve)
+    if parse_ip(host) is not None:
+        return []
+    pinned = ",".join(f"[{a}]" if ":" in a else a for a in addresses)
+    return ["-c", f"http.curloptResolve={host}:{port}:{pinned}"]
+
+
+async def _clone(url: str, ref: str, dest: Path, timeout_s: float, gate: _Gate) -> str:
     """Clone; return "" on success or a short error text."""
     if not url or url.startswith("-"):
         return "invalid url"
-    argv = ["git", "-c", "core.symlinks=false", "clone", "--quiet", "--depth", "1"]
-    argv += ["--single-branch", "--no-tags"]
+    try:
+        pin = await _pinning(url, gate)
+    except BadRequest as exc:
+        return exc.detail
+    argv = ["git", "-c", "core.symlinks=false", "-c", "http.followRedirects=false", *pin]
+    argv += ["clone", "--quiet", "--depth", "1", "--single-branch", "--no-tags"]
     if ref:
         argv += ["--branch", ref]
     argv += ["--", url, str(dest)]
-    env = scrubbed_env((), {"GIT_TERMINAL_PROMPT": "0", "GIT_ALLOW_PROTOCOL": ":".join(protocols)})
+    allow = ":".join(gate.protocols)
+    env = scrubbed_env((), {"GIT_TERMINAL_PROMPT": "0", "GIT_ALLOW_PROTOCOL": allow})
     env["GIT_CONFIG_NOSYSTEM"] = "1"
     try:
         result = await run_cli(argv, "", env=env, timeout_s=timeout_s)
