@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import re
 import socket
 from collections.abc import Awaitable, Callable, Collection
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from verdict.errors import BadRequest
 
@@ -39,6 +40,17 @@ def check_url_allowed(url: str, allowed_hosts: Collection[str]) -> str:
         f"URL host {_bracket(host)}:{port} is not allowed; add it to {SETTING} if the server "
         "may connect there"
     )
+
+
+def canonical_url(url: str) -> tuple[str, str, int]:
+    """(url, host, port) with the host in canonical form (lower case, no root dot,
+    IPv4 dotted-quad, IPv6 compressed, IDNA), or BadRequest as for check_url_allowed."""
+    url = url.strip()
+    host, port = _parse(url)
+    parts = urlsplit(url)
+    netloc = _bracket(host) + (f":{parts.port}" if parts.port is not None else "")
+    rebuilt = urlunsplit((parts.scheme.lower(), netloc, parts.path, parts.query, parts.fragment))
+    return rebuilt, host, port
 
 
 def _match(host: str, port: int, allowed_hosts: Collection[str]) -> str | None:
@@ -181,6 +193,12 @@ def _parse(url: str) -> tuple[str, int]:
     return host, port if port is not None else _DEFAULT_PORTS[scheme]
 
 
+# A host whose labels are all numbers (decimal, 0-octal, 0x-hex) is an IPv4 address to
+# the system resolver (inet_aton): 2130706433, 0177.0.0.1, 0x7f.1 and 127.1 all mean
+# 127.0.0.1. Such a host is read the same way here, so a check sees what a connect uses.
+_NUMERIC_HOST = re.compile(r"(?:0x[0-9a-f]*|[0-9]+)(?:\.(?:0x[0-9a-f]*|[0-9]+)){0,3}")
+
+
 def _normalize_host(host: str) -> str:
     host = host.lower().rstrip(".")
     if not host:
@@ -189,6 +207,11 @@ def _normalize_host(host: str) -> str:
         return str(ipaddress.ip_address(host))  # canonical form: [::0001] == [::1]
     except ValueError:
         pass
+    if _NUMERIC_HOST.fullmatch(host):
+        try:
+            return socket.inet_ntoa(socket.inet_aton(host))
+        except OSError:
+            raise BadRequest(f"URL host {host!r} is not a valid IPv4 address") from None
     try:
         ascii_host = host.encode("idna").decode("ascii")
     except UnicodeError:

@@ -13,6 +13,7 @@ from pydantic import SecretStr
 
 from tests.fakes.jira import serve
 from tests.services.tracker.fixtures import tracker_worker
+from verdict.security.crypto import TokenCipher
 from verdict.settings import Settings
 from verdict.webhooks.outbound import emit_event
 from verdict.webhooks.signing import verify
@@ -145,6 +146,70 @@ async def test_internal_targets_need_the_allow_list(client, settings):
         headers=ADMIN,
     )
     assert ok.status == 201
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        # (127.0.0.1 itself is allowed here: the test receiver listens there.)
+        "http://167772161/hook",  # 10.0.0.1 as one decimal number
+        "http://2852039166/latest",  # 169.254.169.254
+        "http://012.0.0.1/hook",  # octal
+        "http://0xa.0.0.1/hook",  # hex
+        "http://0x0a000001/hook",
+        "http://10.1/hook",  # the short form inet_aton reads as 10.0.0.1
+        "http://[::ffff:7f00:1]/hook",  # IPv4-mapped
+        "http://[::ffff:0:7f00:1]/hook",  # IPv4-translated
+        "http://[64:ff9b::7f00:1]/hook",  # NAT64 of 127.0.0.1
+        "http://[64:ff9b::a9fe:a9fe]/latest",  # NAT64 of 169.254.169.254
+        "http://[2002:7f00:1::1]/hook",  # 6to4 of 127.0.0.1
+        "http://[::7f00:1]/hook",  # IPv4-compatible
+        "http://localhost./hook",
+        "http://api.localhost/hook",
+    ],
+)
+async def test_disguised_internal_targets_are_refused_when_saved(client, settings, pg, url):
+    """Issue 15 (low): numeric IPv4 spellings and IPv6 transition prefixes were saved."""
+    response = await client.post(
+        "/api/webhooks", json={"url": url, "events": ["analysis.started"]}, headers=ADMIN
+    )
+    assert response.status == 400, url
+    assert "VERDICT_ALLOWED_HOSTS" in (await response.json())["detail"]
+    assert await pg.fetchval("select count(*) from webhook_subscriptions") == 0
+
+
+async def test_targets_are_stored_canonical(client, pg):
+    response = await client.post(
+        "/api/webhooks",
+        json={"url": "http://134744072:8080/hook", "events": ["analysis.started"]},
+        headers=ADMIN,
+    )
+    assert response.status == 201
+    assert (await response.json())["url"] == "http://8.8.8.8:8080/hook"
+    assert await pg.fetchval("select url from webhook_subscriptions") == "http://8.8.8.8:8080/hook"
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://[64:ff9b::7f00:1]:9/hook", "http://167772161:9/hook", "http://[2002:7f00:1::]:9/"],
+)
+async def test_a_stored_disguised_target_is_refused_at_delivery(
+    client, pg, redis, settings, tracker_worker, url
+):
+    """A subscription saved before targets were canonicalized is checked again when it
+    is delivered: aiohttp resolves no IP literal, so the literal itself is checked."""
+    sub_id = await pg.fetchval(
+        "insert into webhook_subscriptions (url, events, secret_enc, active, created_by)"
+        " values ($1, $2, $3, true, 'old') returning id",
+        url,
+        ["analysis.completed"],
+        TokenCipher.from_settings(settings).encrypt(SECRET),
+    )
+    assert sub_id
+    (delivery_id,) = await emit_event(pg, redis, settings, "analysis.completed", {"job_id": "j"})
+    row = await _wait_for(pg, delivery_id, "failed")
+    assert row["attempts"] == 1
+    assert "loopback, private or link-local" in row["last_error"]
 
 
 async def test_emit_event_delivers_signed_payloads(
