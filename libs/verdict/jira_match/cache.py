@@ -1,26 +1,52 @@
-"""Cache of Jira searches, keyed by what decides the result.
+"""Cache of Jira searches, keyed by everything that decides the result.
 
 Many groups of one build (and the next builds) ask the same question; Jira
-rate-limits and answers in 100s of ms, so a search is reused for `ttl_s`. The
-interface is async so a Redis-backed cache shared by all jira workers can replace
-the in-memory one; `encode_issues` / `decode_issues` are its wire format.
+rate-limits and answers in 100s of ms, so a search is reused for `ttl_s`. What Jira
+answers depends on which Jira is asked and on whose credential asks (permissions,
+security levels), so the key starts with a `search_scope`: the base URL and a hash of
+the credential, never the credential itself. The interface is async so a Redis-backed
+cache shared by all jira workers can replace the in-memory one; `encode_issues` /
+`decode_issues` are its wire format.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import NamedTuple, Protocol
+from urllib.parse import urlsplit, urlunsplit
 
 from verdict.integrations.jira.models import Issue
-from verdict.integrations.jira.sansio import parse_datetime
+from verdict.integrations.jira.sansio import Auth, parse_datetime
 
-__all__ = ["MemorySearchCache", "SearchCache", "SearchKey", "decode_issues", "encode_issues"]
+__all__ = [
+    "MemorySearchCache",
+    "SearchCache",
+    "SearchKey",
+    "decode_issues",
+    "encode_issues",
+    "search_scope",
+]
+
+
+def search_scope(base_url: str, auth: Auth) -> str:
+    """Which Jira, seen through whose credential: `<base url>#<credential hash>`.
+
+    The hash (SHA-256 over flavor, email and token, with a purpose prefix, 32 hex
+    characters kept) tells two credentials apart without the key holding either.
+    """
+    parts = urlsplit(base_url.strip())
+    url = urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/"), "", ""))
+    material = "\x1f".join((auth.flavor.value, auth.email.casefold(), auth.token))
+    digest = hashlib.sha256(b"verdict:jira-search-cache:" + material.encode()).hexdigest()
+    return f"{url}#{digest[:32]}"
 
 
 class SearchKey(NamedTuple):
+    scope: str  # search_scope(base_url, auth): another Jira or credential, another key
     project_key: str
     keywords: frozenset[str]  # normalized (casefolded) terms: order does not matter
     issue_types: tuple[str, ...] = ("Bug",)
@@ -28,7 +54,8 @@ class SearchKey(NamedTuple):
     def redis_key(self) -> str:
         """A stable string form for an external cache."""
         terms = "\x1f".join(sorted(self.keywords))
-        return f"verdict:jira:search:{self.project_key}:{','.join(self.issue_types)}:{terms}"
+        types = ",".join(self.issue_types)
+        return f"verdict:jira:search:{self.scope}:{self.project_key}:{types}:{terms}"
 
 
 class SearchCache(Protocol):

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from verdict.integrations.jira.abc import JiraAPI
 from verdict.integrations.jira.models import Issue
-from verdict.jira_match.cache import SearchCache, SearchKey
+from verdict.jira_match.cache import SearchCache, SearchKey, search_scope
 from verdict.jira_match.jql import build_jql, normalize_keywords
 from verdict.jira_match.scoring import DEFAULT_THRESHOLD, Match, score_candidates
 
@@ -54,12 +54,13 @@ async def find_matches(
     results: dict[str, GroupMatches] = {}
     buckets: dict[SearchKey, list[BugGroup]] = {}
     types = tuple(issue_types)
+    scope = search_scope(client.base_url, client.auth)
     for group in groups:
         terms = normalize_keywords(group.keywords)
         if not terms:
             results[group.group_id] = GroupMatches()  # nothing to search for
             continue
-        key = SearchKey(project_key or "", frozenset(terms), types)
+        key = SearchKey(scope, project_key or "", frozenset(terms), types)
         buckets.setdefault(key, []).append(group)
 
     gate = asyncio.Semaphore(max(1, concurrency))

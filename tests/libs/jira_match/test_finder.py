@@ -104,3 +104,33 @@ async def test_project_filter_applies(jira_match_client):
     async with jira_match_client("cloud", issues=ISSUES) as (client, _):
         result = await find_matches(client, groups()[:1], "OPS", threshold=0.2)
     assert [m.key for m in result["g1"].matches] == ["OPS-1"]
+
+
+OTHER_JIRA = [fake_issue("PROJ-7", "Checkout times out on payment gateway", "gateway timeout")]
+
+
+async def test_the_cache_never_answers_for_another_jira(jira_match_client):
+    """Issue 15 #12: the key was (project, keywords, types), so Jira B was served Jira A's
+    cached issues, one tenant's titles shown to another."""
+    cache = MemorySearchCache(ttl_s=60)
+    async with jira_match_client("cloud", issues=ISSUES) as (jira_a, _state_a):
+        first = await find_matches(jira_a, groups()[:1], "PROJ", threshold=0.2, cache=cache)
+    async with jira_match_client("cloud", issues=OTHER_JIRA) as (jira_b, state_b):
+        second = await find_matches(jira_b, groups()[:1], "PROJ", threshold=0.2, cache=cache)
+    assert [m.key for m in first["g1"].matches] == ["PROJ-1"]
+    assert state_b.search_count == 1
+    assert [m.key for m in second["g1"].matches] == ["PROJ-7"]
+
+
+async def test_the_cache_never_answers_for_another_credential(jira_match_client):
+    """A token Jira refuses must not be served what a valid token found earlier."""
+    from verdict.integrations.jira import Auth, Flavor
+
+    cache = MemorySearchCache(ttl_s=60)
+    async with jira_match_client("cloud", issues=ISSUES) as (client, state):
+        first = await find_matches(client, groups()[:1], "PROJ", threshold=0.2, cache=cache)
+        client.auth = Auth(Flavor.CLOUD, "someone-elses-token", "mallory@example.com")
+        second = await find_matches(client, groups()[:1], "PROJ", threshold=0.2, cache=cache)
+    assert [m.key for m in first["g1"].matches] == ["PROJ-1"]
+    assert state.request_count == 2  # the second credential was sent to Jira, not served
+    assert isinstance(second["g1"].error, JiraUnauthorized) and second["g1"].matches == []
