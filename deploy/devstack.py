@@ -41,6 +41,12 @@ INSTALL_HINT = {
 }
 
 
+def server_env() -> dict[str, str]:
+    """Our environment minus Verdict's settings: the servers started here live long and
+    run as this user, so their /proc/<pid>/environ must not carry our secrets."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("VERDICT_")}
+
+
 def say(message: str) -> None:
     print(f"devstack: {message}", flush=True)
 
@@ -76,7 +82,7 @@ def pg_binary(name: str) -> str | None:
 def run(cmd: list[str], *, user: str | None = None) -> None:
     if user:
         cmd = ["runuser", "-u", user, "--", *cmd]
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=server_env())
 
 
 def start_system_cluster(port: int) -> bool:
@@ -91,6 +97,7 @@ def start_system_cluster(port: int) -> bool:
             subprocess.run(
                 ["pg_ctlcluster", "--skip-systemctl-redirect", fields[0], fields[1], "start"],
                 check=False,
+                env=server_env(),
             )
             return True
     return False
@@ -203,6 +210,7 @@ def ensure_redis(url: str) -> None:
             str(data / "redis.pid"),
         ],
         check=True,
+        env=server_env(),
     )
     wait_until_up(host, port, "Redis")
     say(f"Redis is up on {host}:{port}")

@@ -102,9 +102,12 @@ def build_parser() -> argparse.ArgumentParser:
 def run_service(service: str, parser: argparse.ArgumentParser, target: str = "gateway") -> None:
     import asyncio
 
-    from verdict.logging import configure_logging
+    from verdict.logging import configure_logging, get_logger
+    from verdict.security.process import protect_process_secrets
     from verdict.settings import Settings
 
+    # First, before any secret is read: no other process of this user may read ours.
+    protected = protect_process_secrets()
     settings = Settings()
     if service == "health":
         from services.health_probe import TARGETS, probe
@@ -113,6 +116,9 @@ def run_service(service: str, parser: argparse.ArgumentParser, target: str = "ga
             parser.error(f"health checks one of {', '.join(TARGETS)}")
         raise SystemExit(probe(settings, target))
     configure_logging(settings, service=service)
+    if not protected:
+        log = get_logger("verdict.cli")
+        log.warning("this platform cannot hide the process's secrets from same-user processes")
 
     if service == "migrate":
         asyncio.run(prepare_database(settings))

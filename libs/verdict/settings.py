@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     gemini_api_key: SecretStr = SecretStr("")
     ai_timeout_s: float = Field(default=120.0, gt=0)
     ai_cli_timeout_minutes: float = Field(default=10.0, gt=0)
+    # AI CLIs never run as root: as root, they run as this unprivileged user (logged in
+    # to the CLI), with this HOME (default: the user's home directory).
+    ai_cli_user: str = ""
+    ai_cli_home: str = ""
     ai_max_retries: int = Field(default=3, ge=0, le=10)
     # model -> [price per 1k input tokens, price per 1k output tokens] (USD), for /api/usage.
     ai_prices: dict[str, tuple[float, float]] = Field(default_factory=dict)

@@ -63,6 +63,8 @@ def provider_defaults(settings: Settings) -> ProviderDefaults:
         gemini_api_key=settings.gemini_api_key.get_secret_value(),
         timeout_s=settings.ai_timeout_s,
         cli_timeout_minutes=settings.ai_cli_timeout_minutes,
+        cli_user=settings.ai_cli_user,
+        cli_home=settings.ai_cli_home,
         max_retries=settings.ai_max_retries,
         prices=settings.ai_prices,
     )

@@ -2,18 +2,45 @@
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from verdict.contracts.identity import RunIdentity
 
 RAW_XML_MAX_CHARS = 50_000_000
+# An AI CLI call may run at most this long (minutes): a request cannot hold a worker
+# slot for days. A job's own timeout (VERDICT_JOB_TIMEOUT_S) still applies.
+AI_CLI_TIMEOUT_MAX_MINUTES = 60
+
+# A model name goes onto a CLI's command line after --model: it must not look like an
+# option (--dangerously-skip-permissions) nor carry spaces, quotes or shell characters.
+# Letters, digits and . _ : / @ + - [ ] cover every real name (gpt-4o-mini,
+# claude-sonnet-4-5@20250929, models/gemini-2.5-pro, llama3.1:8b, sonnet[1m]).
+MODEL_NAME_MAX_CHARS = 128
+_MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@+\[\]-]*")
+
+
+def check_model_name(value: str) -> str:
+    """The model name, stripped, or ValueError saying what is wrong with it."""
+    name = value.strip()
+    if len(name) > MODEL_NAME_MAX_CHARS:
+        raise ValueError(f"ai_model must be at most {MODEL_NAME_MAX_CHARS} characters")
+    if name and not _MODEL_NAME.fullmatch(name):
+        raise ValueError(
+            "ai_model must start with a letter or digit and hold only letters, digits "
+            "and . _ : / @ + - [ ]"
+        )
+    return name
+
+
+ModelName = Annotated[str, AfterValidator(check_model_name)]
 
 
 class AiConfigEntry(BaseModel):
     ai_provider: str
-    ai_model: str
+    ai_model: ModelName
 
     @field_validator("ai_model")
     @classmethod
@@ -45,9 +72,9 @@ class BaseAnalysisRequest(BaseModel):
 
     tests_repo_url: str | None = None
     ai_provider: str | None = None
-    ai_model: str | None = None
+    ai_model: ModelName | None = None
     enable_jira: bool | None = None
-    ai_cli_timeout: int | None = Field(default=None, gt=0)
+    ai_cli_timeout: int | None = Field(default=None, gt=0, le=AI_CLI_TIMEOUT_MAX_MINUTES)
     jira_url: str | None = None
     jira_email: str | None = None
     jira_api_token: str | None = None

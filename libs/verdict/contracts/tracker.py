@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from verdict.contracts.collaboration import ChildScoped
+from verdict.contracts.requests import ModelName
 
 EVENTS = ("analysis.started", "analysis.completed", "analysis.failed", "failure.classified")
 TEST_EVENT = "webhook.test"
@@ -29,7 +30,7 @@ class TrackerCredentials(BaseModel):
 class PreviewIssueRequest(ChildScoped, TrackerCredentials):
     include_links: bool = False
     ai_provider: str = ""
-    ai_model: str = ""
+    ai_model: ModelName = ""
 
 
 class CreateIssueRequest(ChildScoped, TrackerCredentials):

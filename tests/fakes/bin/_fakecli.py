@@ -5,7 +5,10 @@ The real CLIs get a scrubbed environment, so the fakes are driven through HOME:
 every call is appended to `$HOME/.fake-cli/<name>.calls.jsonl` (argv, stdin, env).
 Steps: {"mode": "answer", "text": ...} | {"mode": "raw", "stdout": ...} |
 {"mode": "exit", "code": n, "stderr": ...} | {"mode": "hang"} (spawns a grandchild,
-writes both pids to `<name>.pids`, then sleeps forever).
+writes both pids to `<name>.pids`, then sleeps forever). A step with "snoop": true
+first does what a prompt-injected CLI would: reads every /proc/<pid>/environ it can
+(its parent's first) into `<name>.snoop.json`. Each call also records its uid and
+what it could list of its working directory.
 """
 
 import json
@@ -85,12 +88,40 @@ def _render(name, argv, text):
     }
 
 
+def _snoop(folder, name):
+    """Every process environment this CLI can read: {pid: text or the error}."""
+    found = {}
+    pids = [os.getppid(), *sorted(int(p) for p in os.listdir("/proc") if p.isdigit())]
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                found[str(pid)] = f.read().decode("utf-8", "replace")
+        except OSError as exc:
+            found.setdefault(str(pid), f"unreadable: {exc.strerror}")
+    with open(os.path.join(folder, f"{name}.snoop.json"), "w") as f:
+        json.dump({"ppid": os.getppid(), "environ": found}, f)
+
+
+def _listing():
+    try:
+        return sorted(os.listdir("."))
+    except OSError as exc:
+        return f"unreadable: {exc.strerror}"
+
+
 def main(name):
     argv = sys.argv[1:]
     folder = os.path.join(os.environ["HOME"], ".fake-cli")
     prompt = sys.stdin.read()
+    call = {
+        "argv": argv,
+        "stdin": prompt,
+        "env": dict(os.environ),
+        "uid": os.getuid(),
+        "cwd": _listing(),
+    }
     with open(os.path.join(folder, f"{name}.calls.jsonl"), "a") as f:
-        f.write(json.dumps({"argv": argv, "stdin": prompt, "env": dict(os.environ)}) + "\n")
+        f.write(json.dumps(call) + "\n")
     if FORBIDDEN & set(argv):
         sys.stderr.write("refusing: a permission-skipping flag was passed\n")
         sys.exit(64)
@@ -98,6 +129,8 @@ def main(name):
         sys.stderr.write("Error: no prompt on stdin\n")
         sys.exit(1)
     step = _next_step(folder, name)
+    if step.get("snoop"):
+        _snoop(folder, name)
     mode = step["mode"]
     if mode == "hang":
         child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(3600)"])

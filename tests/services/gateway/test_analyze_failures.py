@@ -110,3 +110,39 @@ async def test_secrets_never_stored(client, pg):
     stored = await pg.fetchval("select request_params::text from jobs")
     assert "ghp_secret" not in stored and "jira_api_token" not in stored
     assert "a@b" not in stored
+
+
+async def test_ai_model_and_cli_timeout_are_validated(client, pg):
+    """Issue 15 #11: `ai_model` took `--dangerously-skip-permissions` and `ai_cli_timeout`
+    100,000,000 minutes; both are 422s in the error shape, and no job is created."""
+    cases = [
+        ({"ai_provider": "claude", "ai_model": "--dangerously-skip-permissions"}, "ai_model"),
+        ({"ai_provider": "gemini", "ai_model": "-y"}, "ai_model"),
+        ({"ai_provider": "claude", "ai_model": "sonnet --yolo"}, "ai_model"),
+        ({"ai_provider": "claude", "ai_model": "a" * 129}, "ai_model"),
+        (
+            {"peer_ai_configs": [{"ai_provider": "cursor", "ai_model": "--force"}]},
+            "peer_ai_configs.0.ai_model",
+        ),
+        (
+            {"ai_provider": "claude", "ai_model": "sonnet", "ai_cli_timeout": 100_000_000},
+            "ai_cli_timeout",
+        ),
+        ({"ai_provider": "claude", "ai_model": "sonnet", "ai_cli_timeout": 0}, "ai_cli_timeout"),
+    ]
+    for extra, field in cases:
+        response = await client.post("/analyze-failures?wait=false", json={**BODY, **extra})
+        body = await response.json()
+        assert response.status == 422, (extra, body)
+        assert body["error_code"] == "VALIDATION_FAILED" and body["request_id"]
+        assert any(".".join(map(str, e["loc"])) == field for e in body["errors"]), body
+    for path, extra in [("/analyze", {"job_name": "j", "build_number": 1})]:
+        response = await client.post(
+            path, json={**extra, "ai_model": "--dangerously-skip-permissions"}
+        )
+        assert response.status == 422
+    assert await pg.fetchval("select count(*) from jobs") == 0
+    # Real names and the largest timeout allowed still pass.
+    for model in ("claude-sonnet-4-5@20250929", "models/gemini-2.5-pro", "sonnet[1m]"):
+        ok = {**BODY, "ai_provider": "claude", "ai_model": model, "ai_cli_timeout": 60}
+        assert (await client.post("/analyze-failures?wait=false", json=ok)).status == 202

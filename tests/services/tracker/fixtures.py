@@ -48,6 +48,12 @@ async def tracker_worker(settings: Settings, pg: Any, redis: Any) -> AsyncIterat
     worker = Worker(**options)
     task = asyncio.create_task(worker.async_run())
     yield worker
+    # Let a delivery still recording its outcome finish: close() cancels in-flight jobs,
+    # and a job cancelled in arq's finish step fails the teardown and is retried later.
+    worker.allow_pick_jobs = False
+    in_flight = [t for t in worker.tasks.values() if not t.done()]
+    if in_flight:
+        await asyncio.wait(in_flight, timeout=10)
     await worker.close()
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):

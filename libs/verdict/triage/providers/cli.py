@@ -13,10 +13,12 @@ import shutil
 from pathlib import Path
 from typing import Any, ClassVar
 
+from verdict.contracts.requests import check_model_name
+
 from .base import Completion, Provider
 from .config import ProviderConfig
 from .errors import ProviderError
-from .subprocess_run import run_cli, scrubbed_env
+from .subprocess_run import cli_identity, open_to, run_cli, scrubbed_env
 
 
 class CliProvider(Provider):
@@ -39,9 +41,18 @@ class CliProvider(Provider):
         raise ProviderError(f"{self.name} CLI not found on PATH (looked for {self.executables})")
 
     async def complete(self, system: str, user: str, json_schema: dict[str, Any]) -> Completion:
+        # Requests are validated already (422); settings are checked here, last, because
+        # the name lands on the CLI's command line.
+        try:
+            check_model_name(self.config.model)
+        except ValueError as exc:
+            raise ProviderError(f"{self.name} CLI not run: {exc}") from None
+        identity = cli_identity(self.config.cli_user, self.config.cli_home)
         extra = {self.api_key_env: self.config.api_key} if self.config.api_key else {}
         env = scrubbed_env(self.auth_env, extra)
         argv = [self.executable(env.get("PATH")), *self.args()]
+        if self.cwd is not None:
+            open_to(identity, self.cwd)
         # CLIs take one prompt: system rules first, then the data, clearly separated.
         prompt = f"{system}\n\n{user}"
         result = await run_cli(
@@ -50,6 +61,7 @@ class CliProvider(Provider):
             env=env,
             timeout_s=self.config.cli_timeout_minutes * 60,
             cwd=self.cwd,
+            identity=identity,
         )
         if result.returncode != 0:
             detail = (result.stderr or result.stdout).strip()[-500:]

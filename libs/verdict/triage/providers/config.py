@@ -37,6 +37,10 @@ class ProviderConfig(BaseModel):
     api_key: str = Field(default="", repr=False)
     timeout_s: float = Field(default=120.0, gt=0)
     cli_timeout_minutes: float = Field(default=10.0, gt=0)
+    # The Unix user a CLI runs as (required when Verdict runs as root) and its HOME
+    # (default: that user's home directory); see subprocess_run.cli_identity.
+    cli_user: str = ""
+    cli_home: str = ""
     max_retries: int = Field(default=3, ge=0, le=10)
     backoff_base_s: float = Field(default=1.0, ge=0)
     max_backoff_s: float = Field(default=60.0, ge=0)
@@ -57,6 +61,8 @@ class ProviderDefaults(BaseModel):
     gemini_api_key: str = Field(default="", repr=False)
     timeout_s: float = 120.0
     cli_timeout_minutes: float = 10.0
+    cli_user: str = ""
+    cli_home: str = ""
     max_retries: int = 3
     backoff_base_s: float = 1.0
     # model name -> (price per 1k input tokens, per 1k output tokens), for the usage endpoint
@@ -95,6 +101,8 @@ def resolve_provider(
         api_key=api_key,
         timeout_s=defaults.timeout_s,
         cli_timeout_minutes=cli_timeout_minutes or defaults.cli_timeout_minutes,
+        cli_user=defaults.cli_user,
+        cli_home=defaults.cli_home,
         max_retries=defaults.max_retries,
         backoff_base_s=defaults.backoff_base_s,
         price_per_1k_input=price_in,

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Callable
+import shutil
+import tempfile
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -41,9 +43,11 @@ def limiter() -> AiLimiter:
 
 
 @pytest.fixture
-def cli_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliHome:
-    home = tmp_path / "home"
-    home.mkdir()
+def cli_home(monkeypatch: pytest.MonkeyPatch) -> Iterator[CliHome]:
+    # Not under tmp_path: a root run's pytest folder is private to root, and the CLI
+    # runs as another user (support.CLI_USER), who must reach its HOME.
+    home = Path(tempfile.mkdtemp(prefix="verdict-cli-home-"))
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("PATH", f"{FAKE_BIN}{os.pathsep}{os.environ['PATH']}")
-    return CliHome(home)
+    yield CliHome(home)
+    shutil.rmtree(home, ignore_errors=True)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import pwd
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,16 @@ from verdict.triage.prompt import PromptGroup
 from verdict.triage.providers import ProviderConfig
 
 FAKE_BIN = Path(__file__).resolve().parents[3] / "fakes" / "bin"
+# AI CLIs never run as root: a root test run hands them to `nobody`, as an operator
+# would to VERDICT_AI_CLI_USER; a non-root run keeps its own user.
+CLI_USER = "nobody" if os.geteuid() == 0 else ""
+
+
+def give_to_cli_user(path: Path) -> None:
+    """Let the CLI's user own a test file or folder (a no-op when not switching)."""
+    if CLI_USER:
+        entry = pwd.getpwnam(CLI_USER)
+        os.chown(path, entry.pw_uid, entry.pw_gid)
 
 
 def http_config(provider: str, base_url: str, **overrides: Any) -> ProviderConfig:
@@ -54,11 +66,16 @@ class CliHome:
     """A HOME for the fake CLIs: write their scripts, read what they saw."""
 
     def __init__(self, root: Path) -> None:
+        self.root = root
         self.folder = root / ".fake-cli"
         self.folder.mkdir()
+        give_to_cli_user(root)
+        give_to_cli_user(self.folder)
 
     def script(self, name: str, *steps: dict[str, Any]) -> None:
-        (self.folder / f"{name}.json").write_text(json.dumps({"steps": list(steps)}))
+        path = self.folder / f"{name}.json"
+        path.write_text(json.dumps({"steps": list(steps)}))
+        give_to_cli_user(path)
 
     def calls(self, name: str) -> list[dict[str, Any]]:
         path = self.folder / f"{name}.calls.jsonl"

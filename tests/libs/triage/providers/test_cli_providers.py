@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.llm import answer_json
-from tests.libs.triage.providers.support import CliHome, group
+from tests.libs.triage.providers.support import CLI_USER, CliHome, group
 from verdict.triage.prompt import ANALYSIS_SCHEMA
 from verdict.triage.providers import (
     AiLimiter,
@@ -21,7 +21,13 @@ from verdict.triage.providers import (
 
 
 def cli(provider: str, **overrides: object) -> ProviderConfig:
-    values: dict[str, object] = {"provider": provider, "model": "m-1", "cli_timeout_minutes": 0.5}
+    values: dict[str, object] = {
+        "provider": provider,
+        "model": "m-1",
+        "cli_timeout_minutes": 0.5,
+        "cli_user": CLI_USER,
+        "cli_home": os.environ["HOME"],  # the cli_home fixture's folder
+    }
     values.update(overrides)
     return ProviderConfig(**values)  # type: ignore[arg-type]
 
@@ -138,3 +144,43 @@ async def test_cancel_kills_the_process_group(cli_home: CliHome) -> None:
         await asyncio.sleep(0.05)
     assert pids and not any(_alive(pid) for pid in pids)
     assert os.getpid() not in pids
+
+
+async def test_a_cli_never_runs_as_root(cli_home: CliHome) -> None:
+    """Root reads every process's /proc environ: a CLI run as root could read ours."""
+    cli_home.script("claude", {"mode": "answer", "text": "{}"})
+    config = cli("claude", cli_user="" if os.geteuid() == 0 else "root")
+    with pytest.raises(ProviderError, match="root"):
+        await make_provider(config).complete("S", "U", ANALYSIS_SCHEMA)
+    assert cli_home.calls("claude") == []
+
+
+async def test_the_cli_runs_as_its_user_and_reads_its_workspace(cli_home: CliHome) -> None:
+    import pwd
+    import shutil
+    import tempfile
+
+    workspace = Path(tempfile.mkdtemp(prefix="verdict-ws-"))  # 0700, like the engine's
+    try:
+        (workspace / "tests-repo").mkdir()
+        cli_home.script("cursor", {"mode": "answer", "text": "{}"})
+        await make_provider(cli("cursor"), cwd=workspace).complete("S", "U", ANALYSIS_SCHEMA)
+    finally:
+        shutil.rmtree(workspace)
+    [call] = cli_home.calls("cursor")
+    expected = pwd.getpwnam(CLI_USER).pw_uid if CLI_USER else os.getuid()
+    assert call["uid"] == expected != 0
+    assert call["cwd"] == ["tests-repo"]
+    assert call["env"]["HOME"] == str(cli_home.root)
+
+
+@pytest.mark.parametrize("model", ["--dangerously-skip-permissions", "-p", "m 1", "m;id"])
+async def test_a_model_name_never_reaches_the_command_line_as_an_option(
+    cli_home: CliHome, model: str
+) -> None:
+    """Issue 15 #11: `ai_model` accepted `--dangerously-skip-permissions`. Requests are
+    refused with a 422; a bad VERDICT_AI_MODEL is refused here, before the CLI runs."""
+    cli_home.script("claude", {"mode": "answer", "text": "{}"})
+    with pytest.raises(ProviderError, match="ai_model"):
+        await make_provider(cli("claude", model=model)).complete("S", "U", ANALYSIS_SCHEMA)
+    assert cli_home.calls("claude") == []
