@@ -42,6 +42,7 @@ def analyzer_process(settings: Settings, cli_home: CliHome, pg, redis) -> Iterat
         "PATH": f"{FAKE_BIN}{os.pathsep}{os.environ['PATH']}",
         "HOME": str(cli_home.root),
         "LANG": os.environ.get("LANG", "C.UTF-8"),
+        "PYTHONPATH": os.environ.get("PYTHONPATH", ""),  # the code under test, wherever it is
         "VERDICT_DATABASE_URL": settings.database_url,
         "VERDICT_REDIS_URL": settings.redis_url,
         "VERDICT_QUEUE_PREFIX": settings.queue_prefix,
