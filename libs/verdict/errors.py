@@ -96,6 +96,13 @@ class PayloadTooLarge(VerdictError):
     error = "payload_too_large"
 
 
+class UnsupportedMediaType(VerdictError):
+    """The request body's encoding is not one this server reads."""
+
+    status = 415
+    error = "unsupported_media_type"
+
+
 class ValidationFailed(VerdictError):
     """The body or query failed validation."""
 

@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     port: int = 8000
     public_base_url: str = ""
     max_body_mb: int = Field(default=120, gt=0)
+    # A compressed request body is inflated up to this size (0: compressed bodies refused).
+    max_decompressed_mb: int = Field(default=10, ge=0)
+    max_failures_per_request: int = Field(default=10_000, gt=0)
     sync_timeout_s: float = Field(default=600.0, gt=0)
 
     # Logging: JSON lines in production, readable console lines in development.

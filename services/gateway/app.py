@@ -43,6 +43,8 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(
         middlewares=[observe, request_context, *pages.OUTER, *MIDDLEWARES, *pages.INNER],
         client_max_size=settings.max_body_mb * 1024 * 1024,
+        # Compressed bodies are inflated by body.read_body, within a cap of its own.
+        handler_args={"auto_decompress": False},
     )
     app[SETTINGS] = settings
     app[HTTP_METRICS] = HttpMetrics()

@@ -5,7 +5,15 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from verdict.contracts.identity import RunIdentity
 
@@ -96,6 +104,20 @@ class AnalyzeFailuresRequest(BaseAnalysisRequest, RunIdentity):
 
     failures: list[TestFailure] | None = None
     raw_xml: str | None = Field(default=None, max_length=RAW_XML_MAX_CHARS)
+
+    @field_validator("failures")
+    @classmethod
+    def _not_too_many(
+        cls, value: list[TestFailure] | None, info: ValidationInfo
+    ) -> list[TestFailure] | None:
+        # The gateway passes VERDICT_MAX_FAILURES_PER_REQUEST as validation context.
+        limit = (info.context or {}).get("max_failures")
+        if value is not None and limit is not None and len(value) > limit:
+            raise ValueError(
+                f"at most {limit} failures per request (VERDICT_MAX_FAILURES_PER_REQUEST); "
+                f"this one has {len(value)}"
+            )
+        return value
 
     @model_validator(mode="after")
     def _exactly_one_input(self) -> AnalyzeFailuresRequest:
