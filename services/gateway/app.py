@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from services.gateway import pages
+from services.gateway.headers import add_security_headers
 from services.gateway.keys import DEPS, HTTP_METRICS, SETTINGS
 from services.gateway.middlewares import request_context
 from services.gateway.observe import observe
@@ -49,6 +50,7 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app[HTTP_METRICS] = HttpMetrics()
     app.cleanup_ctx.append(_resources)
+    app.on_response_prepare.append(add_security_headers)
     for table in (
         health.routes,
         analysis.routes,
