@@ -189,7 +189,18 @@ def _parse(url: str) -> tuple[str, int]:
         raise BadRequest(
             "URLs with credentials (user@host) are not allowed; pass them in their own fields"
         )
-    host = _normalize_host(parts.hostname or "")
+    written = parts.hostname or ""
+    after_bracket = parts.netloc.rsplit("]", 1)[1] if "]" in parts.netloc else ""
+    if after_bracket and not after_bracket.startswith(":"):
+        # urlsplit reads "[::1].:8771" as ::1 port 8771; aiohttp refuses it.
+        raise BadRequest(f"URL host in {parts.netloc!r} is malformed after its ']'")
+    host = _normalize_host(written)
+    if written.endswith(".") and parse_ip(host) is not None:
+        # aiohttp refuses "127.0.0.2." (InvalidUrlClientError): say so now, not in a job.
+        raise BadRequest(
+            f"URL host {written!r} is an IP address with a trailing dot, which HTTP clients "
+            f"refuse; write {_bracket(host)}"
+        )
     return host, port if port is not None else _DEFAULT_PORTS[scheme]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import time
 import uuid
 import zlib
@@ -696,3 +697,16 @@ async def test_a_builds_identity_maps_onto_the_run_columns(client, run_analyzer,
     run = (await result_of(client, job_id))["result"]["run"]
     assert run["ci"] == "jenkins" and run["branch"] == "main" and run["build_number"] == 4
     assert [r["job_id"] for r in await (await client.get("/results?ci=jenkins")).json()] == [job_id]
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.2.:8771/", "http://[::1].:8771/"])
+async def test_an_ip_with_a_trailing_dot_is_a_400_not_a_stuck_job(client, settings, pg, url):
+    """Issue 15 (low): the URL raised InvalidUrlClientError inside the worker and the job
+    stayed pending through its retries; it is refused when the request arrives."""
+    settings.allowed_hosts = ["127.0.0.2:8771", "[::1]:8771"]
+    response = await client.post(
+        "/analyze", json={"job_name": "j", "build_number": 1, "jenkins_url": url}
+    )
+    assert response.status == 400, await response.text()
+    assert re.search("trailing dot|malformed", (await response.json())["detail"])
+    assert await pg.fetchval("select count(*) from jobs") == 0

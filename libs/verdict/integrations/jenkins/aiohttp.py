@@ -57,6 +57,9 @@ class JenkinsAPI(jenkins_abc.JenkinsAPI):
                     if len(body) > self._max_body:
                         raise JenkinsError(f"Jenkins answer for {url} is over the body cap")
                 return resp.status, dict(resp.headers), bytes(body)
+        except aiohttp.InvalidURL as exc:
+            # No retry can fix the URL: fail the job now, saying why.
+            raise JenkinsError(f"the Jenkins URL {url} cannot be used: {exc}") from None
         except (TimeoutError, aiohttp.ClientConnectionError) as exc:
             raise ConnectionError(str(exc) or type(exc).__name__) from exc
 
@@ -73,6 +76,8 @@ class JenkinsAPI(jenkins_abc.JenkinsAPI):
                     sansio.raise_for_status(resp.status, await resp.content.read(4096), url=url)
                 async for chunk in resp.content.iter_chunked(_CHUNK):
                     yield chunk
+        except aiohttp.InvalidURL as exc:
+            raise JenkinsError(f"the Jenkins URL {url} cannot be used: {exc}") from None
         except (TimeoutError, aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
             raise ConnectionError(str(exc) or type(exc).__name__) from exc
 

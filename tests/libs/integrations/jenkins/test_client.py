@@ -179,6 +179,20 @@ async def test_refused_port_is_unreachable(session: aiohttp.ClientSession) -> No
         await client.console("x", 1)
 
 
+async def test_an_unusable_url_fails_at_once(
+    start_server: StartServer, session: aiohttp.ClientSession
+) -> None:
+    """Issue 15 (low): `http://127.0.0.2.:8771/` raised aiohttp's InvalidUrlClientError,
+    which no retry fixes, and the job stayed pending through its retries."""
+    from verdict.integrations.jenkins.exceptions import JenkinsError
+
+    port = (await start_server(make_fake_jenkins(_builds()))).rsplit(":", 1)[1].rstrip("/")
+    client = FastJenkins(session, f"http://127.0.0.2.:{port}/")
+    with pytest.raises(JenkinsError, match="cannot be used") as caught:
+        await client.build_info("qa/pipeline", 7)
+    assert not isinstance(caught.value, JenkinsUnreachable) and client.slept == []
+
+
 class Scripted(JenkinsAPI):
     """Transport stub: the gidgethub way of testing the client logic alone."""
 
