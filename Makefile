@@ -22,8 +22,10 @@ migrate: services
 	$(VENV)/bin/verdict migrate
 
 # The gateway (port $${VERDICT_PORT:-8000}) and the three workers, logs prefixed; Ctrl-C stops all.
+# With no VERDICT_ENCRYPTION_KEY(_FILE) set, the development key devstack wrote is used.
+DEV_KEY := $(CURDIR)/.devstack/encryption.key
 run: services
-	$(VENV)/bin/verdict dev
+	VERDICT_ENCRYPTION_KEY_FILE="$${VERDICT_ENCRYPTION_KEY_FILE:-$(DEV_KEY)}" $(VENV)/bin/verdict dev
 
 # Debian's chromium for the browser tests and the screenshots (installed when missing).
 browser:

@@ -3,6 +3,11 @@
 
     python deploy/devstack.py ensure    # what `make run` and `make test` call
     python deploy/devstack.py stop      # stop what this script started
+    python deploy/devstack.py key       # print the development encryption key's file
+
+`ensure` also writes a development encryption key into .devstack/encryption.key
+(random, mode 0600, git-ignored) when there is none: `make run` points
+VERDICT_ENCRYPTION_KEY_FILE at it unless VERDICT_ENCRYPTION_KEY is set.
 
 Reads VERDICT_DATABASE_URL and VERDICT_REDIS_URL (same defaults as the service), and
 VERDICT_DEVSTACK_DIR (default .devstack in the checkout) for the state of what it starts,
@@ -229,15 +234,34 @@ def stop() -> None:
         )
 
 
+DEV_KEY = STATE / "encryption.key"
+
+
+def ensure_dev_key() -> Path:
+    """A random development encryption key, made once, readable by this user only."""
+    if not DEV_KEY.exists():
+        import secrets
+
+        STATE.mkdir(parents=True, exist_ok=True)
+        fd = os.open(DEV_KEY, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(32) + "\n")
+        say(f"wrote a development encryption key to {DEV_KEY}")
+    return DEV_KEY
+
+
 def main() -> None:
     command = sys.argv[1] if len(sys.argv) > 1 else "ensure"
-    if command == "ensure":
+    if command == "key":
+        print(ensure_dev_key())
+    elif command == "ensure":
         ensure_postgres(os.environ.get("VERDICT_DATABASE_URL", DEFAULT_DB))
         ensure_redis(os.environ.get("VERDICT_REDIS_URL", DEFAULT_REDIS))
+        ensure_dev_key()
     elif command == "stop":
         stop()
     else:
-        raise SystemExit(f"usage: {sys.argv[0]} ensure|stop")
+        raise SystemExit(f"usage: {sys.argv[0]} ensure|stop|key")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ verdict tracker         the tracker-queue worker
 verdict dev             all four at once, logs prefixed (what `make run` starts)
 verdict health [NAME]   exit 0 if NAME (gateway, the default, or a worker) is alive
 verdict retrain         retrain the builtin classifier on human overrides (also nightly)
+verdict rotate-key      re-encrypt every stored secret with VERDICT_ENCRYPTION_KEY
+                        (the previous key listed in VERDICT_ENCRYPTION_OLD_KEYS)
 
 The server's modules (aiohttp, asyncpg, arq, settings) are imported only by the
 commands that run a process: `verdict analyze` starts with the standard library alone.
@@ -36,6 +38,7 @@ SERVICES = {
     "dev": "all four at once, logs prefixed (what `make run` starts)",
     "health": "exit 0 if NAME (gateway, the default, or a worker) is alive",
     "retrain": "retrain the builtin classifier on human overrides (also nightly)",
+    "rotate-key": "re-encrypt every stored secret with the current VERDICT_ENCRYPTION_KEY",
 }
 
 
@@ -102,13 +105,19 @@ def build_parser() -> argparse.ArgumentParser:
 def run_service(service: str, parser: argparse.ArgumentParser, target: str = "gateway") -> None:
     import asyncio
 
+    from pydantic import ValidationError
+
     from verdict.logging import configure_logging, get_logger
+    from verdict.security.crypto import key_problem
     from verdict.security.process import protect_process_secrets
     from verdict.settings import Settings
 
     # First, before any secret is read: no other process of this user may read ours.
     protected = protect_process_secrets()
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        raise SystemExit(f"verdict: invalid settings: {exc}") from None
     if service == "health":
         from services.health_probe import TARGETS, probe
 
@@ -119,6 +128,10 @@ def run_service(service: str, parser: argparse.ArgumentParser, target: str = "ga
     if not protected:
         log = get_logger("verdict.cli")
         log.warning("this platform cannot hide the process's secrets from same-user processes")
+    # Every process that stores or reads a secret needs the one shared key.
+    problem = key_problem(settings) if service not in ("migrate", "retrain") else ""
+    if problem:
+        raise SystemExit(f"verdict: {problem}")
 
     if service == "migrate":
         asyncio.run(prepare_database(settings))
@@ -141,10 +154,28 @@ def run_service(service: str, parser: argparse.ArgumentParser, target: str = "ga
         from services.tracker.worker import worker_options as tracker_options
 
         _run_worker("tracker", tracker_options, settings)
+    elif service == "rotate-key":
+        raise SystemExit(asyncio.run(_rotate_key(settings)))
     else:
         from services.devstack import run_all
 
         raise SystemExit(run_all(settings))
+
+
+async def _rotate_key(settings: Settings) -> int:
+    from verdict.services.keys import rotate_encryption_key
+    from verdict.storage.pool import create_pool
+
+    await prepare_database(settings)
+    pool = await create_pool(settings.database_url, max_size=2)
+    try:
+        report = await rotate_encryption_key(pool, settings)
+    finally:
+        await pool.close()
+    for kind, counts in report.items():
+        print(f"{kind}: {counts.rotated} re-encrypted, {counts.unreadable} unreadable")
+    # Unreadable secrets need the key that wrote them in VERDICT_ENCRYPTION_OLD_KEYS.
+    return 1 if any(c.unreadable for c in report.values()) else 0
 
 
 def main(argv: list[str] | None = None) -> None:

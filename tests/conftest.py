@@ -22,6 +22,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from arq.connections import ArqRedis
 from arq.worker import Worker
+from pydantic import SecretStr
 
 from services.analyzer.worker import worker_options
 from services.gateway.app import create_app
@@ -86,6 +87,8 @@ def base_settings() -> Iterator[Settings]:
         env="development",
         # Workers run in tests beat into a folder of this run, not the host's temp dir.
         heartbeat_dir=tempfile.mkdtemp(prefix="verdict-test-heartbeats-"),
+        # Every deployment needs one (verdict.security.crypto); so do the tests.
+        encryption_key=SecretStr("test-encryption-key-0123456789abcdef"),
     )
     _release_redis_db(env.redis_url, db)
 

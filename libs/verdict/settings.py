@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MIN_ADMIN_KEY_LENGTH = 32
 
 
 class Settings(BaseSettings):
@@ -139,7 +141,11 @@ class Settings(BaseSettings):
     require_auth: bool = False
     secure_cookies: bool = False
     session_ttl_s: int = Field(default=8 * 3600, gt=0)
+    # Required (32+ characters, or a file holding it): see verdict.security.crypto.
     encryption_key: SecretStr = SecretStr("")
+    encryption_key_file: str = ""
+    # Keys being retired: they still decrypt until `verdict rotate-key` re-encrypts.
+    encryption_old_keys: list[SecretStr] = Field(default_factory=list)
     rate_limit_enabled: bool = True
     rate_limit_window_s: float = Field(default=60.0, gt=0)
     rate_limit_default: int = Field(default=600, gt=0)
@@ -182,6 +188,18 @@ class Settings(BaseSettings):
             34560.0,
         ]
     )
+
+    @field_validator("admin_key")
+    @classmethod
+    def _admin_key_long_enough(cls, value: SecretStr) -> SecretStr:
+        key = value.get_secret_value()
+        if key and len(key) < MIN_ADMIN_KEY_LENGTH:
+            raise ValueError(
+                f"VERDICT_ADMIN_KEY must be at least {MIN_ADMIN_KEY_LENGTH} characters "
+                "(it opens every admin endpoint); generate one with "
+                "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+        return value
 
     def effective_allowed_hosts(self) -> set[str]:
         """VERDICT_ALLOWED_HOSTS plus the hosts of every configured integration."""

@@ -31,7 +31,7 @@ def settings(base_settings: Settings, github_app: tuple[web.Application, str]) -
         update={
             "github_api_url": github_app[1],
             "public_base_url": "",
-            "encryption_key": SecretStr("test-encryption-key"),
+            "encryption_key": SecretStr("test-encryption-key-0123456789abcdef"),
             "tracker_call_timeout_s": 10.0,
         }
     )

@@ -134,6 +134,7 @@ class Stack:
             "VERDICT_PORT": str(self.ports.gateway),
             "VERDICT_ENV": "production",
             "VERDICT_ADMIN_KEY": ADMIN_KEY,
+            "VERDICT_ENCRYPTION_KEY": "chaos-encryption-key-0123456789abcdef",
             "VERDICT_RATE_LIMIT_ENABLED": "false",
             "PYTHONUNBUFFERED": "1",
             **self.extra_env,

@@ -1,9 +1,8 @@
 """Credentials a request brings for its own job, carried to the workers encrypted.
 
 They never enter request_params (which responses show); they live encrypted in
-job_secrets until the job is done with them. Encryption needs a key every process
-shares (VERDICT_ENCRYPTION_KEY or VERDICT_ADMIN_KEY); without one, request
-credentials cannot reach a worker and the server's own credentials are used.
+job_secrets until the job is done with them, with the key every process shares
+(VERDICT_ENCRYPTION_KEY, required: see security.crypto).
 """
 
 from __future__ import annotations
@@ -19,26 +18,16 @@ from verdict.settings import Settings
 log = get_logger(__name__)
 
 
-def _shared_key(settings: Settings) -> bool:
-    return bool(settings.encryption_key.get_secret_value() or settings.admin_key.get_secret_value())
-
-
 def seal(settings: Settings, body: dict[str, Any]) -> bytes | None:
     """The secret fields of a request body, encrypted; None when there are none."""
     found = {k: v for k, v in body.items() if is_secret_key(k) and isinstance(v, str) and v}
     if not found:
         return None
-    if not _shared_key(settings):
-        log.warning(
-            "request credentials ignored: set VERDICT_ENCRYPTION_KEY so workers can read them",
-            fields=sorted(found),
-        )
-        return None
     return TokenCipher.from_settings(settings).encrypt(json.dumps(found))
 
 
 def unseal(settings: Settings, payload: bytes | None) -> dict[str, str]:
-    if not payload or not _shared_key(settings):
+    if not payload:
         return {}
     text = TokenCipher.from_settings(settings).decrypt(payload)
     return dict(json.loads(text)) if text else {}

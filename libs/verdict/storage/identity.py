@@ -245,3 +245,23 @@ async def lock_admin_changes(conn: Conn) -> None:
     """Serialise admin changes (inside a transaction), so two deletes or demotions
     cannot both pass the last-admin check."""
     await conn.execute(lock_admins)
+
+
+# Key rotation (verdict rotate-key): every stored token, re-encrypted in place.
+select_all_tokens = """
+select id, github_token_enc, jira_token_enc from users
+ where github_token_enc is not null or jira_token_enc is not null
+"""
+update_token_ciphertexts = """
+update users set github_token_enc = $2, jira_token_enc = $3 where id = $1
+"""
+
+
+async def all_token_ciphertexts(conn: Conn) -> list[asyncpg.Record]:
+    return list(await conn.fetch(select_all_tokens))
+
+
+async def set_token_ciphertexts(
+    conn: Conn, user_id: int, github: bytes | None, jira: bytes | None
+) -> None:
+    await conn.execute(update_token_ciphertexts, user_id, github, jira)

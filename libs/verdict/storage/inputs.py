@@ -95,3 +95,16 @@ select_output_names = "select name from job_outputs where job_id = $1"
 
 async def output_names(conn: Conn, job_id: uuid.UUID) -> set[str]:
     return {r["name"] for r in await conn.fetch(select_output_names, job_id)}
+
+
+# Key rotation (verdict rotate-key): credentials of jobs not yet done with them.
+select_all_secrets = "select job_id, payload from job_secrets"
+update_secret_payload = "update job_secrets set payload = $2 where job_id = $1"
+
+
+async def all_secret_payloads(conn: Conn) -> list[tuple[uuid.UUID, bytes]]:
+    return [(r["job_id"], bytes(r["payload"])) for r in await conn.fetch(select_all_secrets)]
+
+
+async def set_secret_payload(conn: Conn, job_id: uuid.UUID, payload: bytes) -> None:
+    await conn.execute(update_secret_payload, job_id, payload)

@@ -163,3 +163,16 @@ async def overdue_deliveries(conn: Conn, grace_s: float, limit: int = 500) -> li
     """Pending deliveries whose queue entry may be lost (Redis flushed, crash)."""
     rows = await conn.fetch(select_overdue, float(grace_s), limit)
     return [int(r["id"]) for r in rows]
+
+
+# Key rotation (verdict rotate-key).
+select_secret_ciphertexts = "select id, secret_enc from webhook_subscriptions"
+update_secret_ciphertext = "update webhook_subscriptions set secret_enc = $2 where id = $1"
+
+
+async def secret_ciphertexts(conn: Conn) -> list[asyncpg.Record]:
+    return list(await conn.fetch(select_secret_ciphertexts))
+
+
+async def set_secret_ciphertext(conn: Conn, sub_id: int, secret_enc: bytes) -> None:
+    await conn.execute(update_secret_ciphertext, sub_id, secret_enc)

@@ -2,8 +2,7 @@
 
 A call is one arq job, `tracker.call(op, params, sealed, deadline)`, on the tracker
 queue. Credentials travel sealed: encrypted with the key every process shares
-(VERDICT_ENCRYPTION_KEY or VERDICT_ADMIN_KEY). Without a shared key they travel as
-given and live in Redis only while the job and its short-kept result do. The answer
+(VERDICT_ENCRYPTION_KEY, required), never in plain text through Redis. The answer
 is `{"ok": true, "data": ...}` or `{"ok": false, "status": 4xx/5xx, "detail": ...}`, so
 the gateway raises the same error class the worker met. `deadline` (epoch seconds) lets
 the worker skip a call whose caller has stopped waiting.
@@ -38,23 +37,15 @@ _BY_STATUS: dict[int, type[VerdictError]] = {
 }
 
 
-def _shared_key(settings: Settings) -> bool:
-    return bool(settings.encryption_key.get_secret_value() or settings.admin_key.get_secret_value())
-
-
 def seal(settings: Settings, secrets: dict[str, str]) -> dict[str, Any]:
     secrets = {k: v for k, v in secrets.items() if v}
     if not secrets:
         return {}
-    if not _shared_key(settings):
-        return {"plain": secrets}
     blob = TokenCipher.from_settings(settings).encrypt(json.dumps(secrets))
     return {"enc": (blob or b"").decode("ascii")}
 
 
 def unseal(settings: Settings, sealed: dict[str, Any]) -> dict[str, str]:
-    if "plain" in sealed:
-        return {str(k): str(v) for k, v in dict(sealed["plain"]).items()}
     if "enc" in sealed:
         text = TokenCipher.from_settings(settings).decrypt(str(sealed["enc"]).encode("ascii"))
         return {str(k): str(v) for k, v in (json.loads(text) if text else {}).items()}

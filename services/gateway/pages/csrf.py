@@ -27,6 +27,7 @@ from aiohttp import web
 from services.gateway.keys import SETTINGS
 from services.gateway.middlewares import Handler
 from verdict.errors import Forbidden
+from verdict.security.crypto import EncryptionKeyMissing, configured_key
 from verdict.settings import Settings
 
 CSRF_COOKIE = "verdict_csrf"
@@ -41,7 +42,11 @@ PAGE_WRITES = ("/ui/", "/login", "/logout")
 
 
 def derive_key(settings: Settings) -> bytes:
-    secret = settings.encryption_key.get_secret_value() or settings.admin_key.get_secret_value()
+    # The one shared key (VERDICT_ENCRYPTION_KEY or its file), as everything else uses.
+    try:
+        secret = configured_key(settings)
+    except EncryptionKeyMissing:
+        secret = ""
     if not secret:
         return secrets.token_bytes(32)
     return hmac.new(b"verdict-csrf-v1", secret.encode(), hashlib.sha256).digest()

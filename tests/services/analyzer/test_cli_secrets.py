@@ -47,6 +47,7 @@ def analyzer_process(settings: Settings, cli_home: CliHome, pg, redis) -> Iterat
         "VERDICT_REDIS_URL": settings.redis_url,
         "VERDICT_QUEUE_PREFIX": settings.queue_prefix,
         "VERDICT_ADMIN_KEY": ADMIN_KEY,
+        "VERDICT_ENCRYPTION_KEY": settings.encryption_key.get_secret_value(),
         "VERDICT_JIRA_API_TOKEN": JIRA_TOKEN,
         "VERDICT_AI_CLI_USER": CLI_USER,
         "VERDICT_AI_CLI_HOME": str(cli_home.root),

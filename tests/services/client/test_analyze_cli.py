@@ -184,14 +184,19 @@ async def test_an_unreachable_server_exits_4(tmp_path):
 
 async def test_credentials_from_the_environment_and_exit_5(settings, pg, redis, analyzer, tmp_path):
     secured = settings.model_copy(
-        update={"require_auth": True, "admin_key": SecretStr("client-test-admin-key")}
+        update={
+            "require_auth": True,
+            "admin_key": SecretStr("client-test-admin-key-0123456789abcdef"),
+        }
     )
     runner, url = await start_gateway(secured)
     try:
         (tmp_path / "r.xml").write_text(REPORT)
         refused = await run_verdict("r.xml", "--server", url, cwd=tmp_path)
         assert refused.code == 5 and "check --api-key" in refused.stderr
-        env = clean_env(tmp_path, VERDICT_URL=url, VERDICT_API_KEY="client-test-admin-key")
+        env = clean_env(
+            tmp_path, VERDICT_URL=url, VERDICT_API_KEY="client-test-admin-key-0123456789abcdef"
+        )
         accepted = await run_verdict("r.xml", "-q", env=env, cwd=tmp_path)
         assert accepted.code == 0, accepted.stderr
     finally:

@@ -16,7 +16,7 @@ from verdict.contracts.results import FailureAnalysisResult
 from verdict.storage import analyses as analyses_repo
 from verdict.storage import jobs as jobs_repo
 
-ADMIN_KEY = "test-admin-key"
+ADMIN_KEY = "test-admin-key-0123456789abcdef012345"
 ADMIN = {"Authorization": f"Bearer {ADMIN_KEY}"}
 
 

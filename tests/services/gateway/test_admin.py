@@ -8,7 +8,7 @@ from pydantic import SecretStr
 
 from services.gateway.app import create_app
 
-ADMIN_KEY = "bootstrap-admin-key-0123456789"
+ADMIN_KEY = "bootstrap-admin-key-0123456789abcdef"
 ROOT = {"Authorization": f"Bearer {ADMIN_KEY}"}
 
 

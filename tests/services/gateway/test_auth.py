@@ -9,7 +9,7 @@ from pydantic import SecretStr
 
 from services.gateway.app import create_app
 
-ADMIN_KEY = "bootstrap-admin-key-0123456789"
+ADMIN_KEY = "bootstrap-admin-key-0123456789abcdef"
 
 
 def _cookie(response, name: str):

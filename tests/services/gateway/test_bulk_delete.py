@@ -10,7 +10,7 @@ from pydantic import SecretStr
 
 from services.gateway.app import create_app
 
-KEY = "bulk-admin-key-0123456789abcdef"
+KEY = "bulk-admin-key-0123456789abcdef0"
 ADMIN = {"Authorization": f"Bearer {KEY}"}
 
 

@@ -22,7 +22,7 @@ from services.gateway.routes import openapi as openapi_routes
 from verdict.contracts.auth import CreateUserRequest
 from verdict.contracts.requests import AnalyzeFailuresRequest
 
-ADMIN_KEY = "bootstrap-admin-key-0123456789"
+ADMIN_KEY = "bootstrap-admin-key-0123456789abcdef"
 
 
 def gateway(settings) -> web.Application:

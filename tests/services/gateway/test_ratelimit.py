@@ -12,7 +12,7 @@ from services.gateway.app import create_app
 from services.gateway.security import required_scope
 from verdict.security.ratelimit import SlidingWindow
 
-ADMIN_KEY = "bootstrap-admin-key-0123456789"
+ADMIN_KEY = "bootstrap-admin-key-0123456789abcdef"
 HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
 
 

@@ -11,7 +11,7 @@ from pydantic import SecretStr
 from services.gateway.app import create_app
 from tests.waits import until_queued
 
-ADMIN = {"Authorization": "Bearer admin-key-for-tests-0123"}
+ADMIN = {"Authorization": "Bearer admin-key-for-tests-0123456789abcdef"}
 RULE = {
     "id": "team.flaky-ldap",
     "category": "INFRASTRUCTURE",
@@ -24,7 +24,7 @@ RULE = {
 
 @pytest.fixture
 async def admin_client(settings, pg, redis):
-    settings.admin_key = SecretStr("admin-key-for-tests-0123")
+    settings.admin_key = SecretStr("admin-key-for-tests-0123456789abcdef")
     async with TestClient(TestServer(create_app(settings))) as client:
         yield client
 

@@ -15,7 +15,7 @@ from pydantic import SecretStr
 from services.gateway.app import create_app
 from verdict.logging import REDACTED, configure_logging, redact_secrets
 
-ADMIN_KEY = "bootstrap-admin-key-SECRET-0001"
+ADMIN_KEY = "bootstrap-admin-key-SECRET-0001-abcdef"
 SECRETS = {
     "jira_api_token": "SECRET-jira-api-token",
     "jira_pat": "SECRET-jira-pat",

@@ -60,7 +60,9 @@ def settings(
             "jira_url": jira_app[1],
             "jira_project_key": "PROJ",
             "public_base_url": "https://verdict.example.com",
-            "encryption_key": __import__("pydantic").SecretStr("test-encryption-key"),
+            "encryption_key": __import__("pydantic").SecretStr(
+                "test-encryption-key-0123456789abcdef"
+            ),
             "tracker_call_timeout_s": 10.0,
         }
     )
